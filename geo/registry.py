@@ -46,6 +46,11 @@ RENAMED: dict[str, str] = {
 }
 
 _SUFFIX = re.compile(r"(特别行政区|自治州|自治县|自治旗|地区|新区|林区|盟|旗|市|县|区)$")
+_ETHNIC = re.compile(
+    "(畲族|回族|满族|蒙古族|土家族|苗族|瑶族|壮族|侗族|彝族|藏族|羌族|黎族|傣族|白族|哈尼族|布依族|仡佬族|"
+    "水族|纳西族|傈僳族|土族|撒拉族|东乡族|保安族|裕固族|达斡尔族|鄂温克族|鄂伦春族|朝鲜族|锡伯族|哈萨克族|"
+    "柯尔克孜族|塔吉克族|毛南族|仫佬族|拉祜族|佤族|景颇族|独龙族|怒族|普米族|各族)+$"
+)
 _PAREN = re.compile(r"[\(\（][^\)\）]*[\)\）]")
 
 
@@ -91,6 +96,8 @@ def normalise_name(name: str) -> str:
     """
     text = _PAREN.sub("", str(name)).strip().replace(" ", "").replace("\u3000", "")
     core = _SUFFIX.sub("", text)
+    # "景宁畲族自治县" is "景宁县" in many tables: drop the ethnic name too
+    core = _ETHNIC.sub("", core) if len(_ETHNIC.sub("", core)) >= 2 else core
     return core if len(core) >= 2 else text
 
 

@@ -1,0 +1,52 @@
+"""``countylink export``: write one layer to a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from countylink.cli.options import data_option, output_option, programme_option, province_option, registry_option
+from countylink.errors import CountylinkError
+from countylink.layers.catalog import LAYERS, PROGRAMME_LAYERS, build_layer
+from countylink.layers.export import FORMATS, export_layer
+
+
+@click.command("export")
+@click.argument("layer")
+@province_option
+@programme_option
+@registry_option
+@click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMATS)} (default: from the suffix).")
+@output_option
+@data_option
+def export(layer: str, provinces, programme, registry: Path | None, fmt, output: Path, data) -> None:
+    """Write LAYER (counties, pairs, ...) for a province or programme to a file.
+
+    \b
+    Examples:
+      countylink export counties --province shandong --format geojson -o sd.geojson
+      countylink export pairs --programme zhejiang-2023 --format gpkg -o zj_pairs.gpkg
+    """
+    from countylink.files import data_dir
+    from countylink.geo.provinces import province_key
+    from countylink.layers.pairs import load_registry, programme_province
+
+    if layer not in LAYERS:
+        raise CountylinkError(f"unknown layer {layer!r}; available: {', '.join(sorted(LAYERS))}")
+    if fmt is not None and fmt.lower() not in FORMATS:
+        raise CountylinkError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    keys = tuple(province_key(p) for p in provinces)
+    reg = load_registry(programme, path=registry) if registry is not None else None
+    if programme is not None:
+        prov = programme_province(programme)
+        keys = keys or (prov,)
+    if layer in PROGRAMME_LAYERS and programme is None and reg is None:
+        raise CountylinkError(f"layer {layer!r} needs --programme (or --registry)")
+    if not keys:
+        raise CountylinkError("name a province with --province (or a programme with --programme)")
+    folder = data_dir(data)
+    click.echo(f"building {layer} ...", err=True)
+    gdf = build_layer(layer, provinces=keys, programme=programme, data=folder, registry=reg)
+    path = export_layer(gdf, output, fmt=fmt)
+    click.echo(f"wrote {len(gdf)} features to {path}")

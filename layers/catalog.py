@@ -1,0 +1,52 @@
+"""The layers users can export by name (``countylink export LAYER``).
+
+Each entry maps a layer name to ``"module:function"``; the function takes
+keyword arguments ``provinces`` (tuple of keys), ``programme`` (id or None),
+``data`` (data-pack dir), ``registry`` (a registry DataFrame or None) and
+returns a (Geo)DataFrame. Feature modules add their layers here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from countylink.errors import NotFoundError
+
+LAYERS: dict[str, str] = {
+    "counties": "countylink.layers.catalog:_counties",
+    "pairs": "countylink.layers.catalog:_pairs",
+}
+
+#: layers that belong to a programme (need --programme)
+PROGRAMME_LAYERS = {"pairs"}
+
+
+def build_layer(name: str, **kwargs):
+    """Build the layer called ``name`` (see :data:`LAYERS`)."""
+    if name not in LAYERS:
+        raise NotFoundError(f"unknown layer {name!r}; available: {', '.join(sorted(LAYERS))}")
+    module, _, attr = LAYERS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)(**kwargs)
+
+
+def _counties(*, provinces, data, **_):
+    from countylink.layers.counties import counties_layer
+
+    return counties_layer(provinces, data=data)
+
+
+def _pairs(*, provinces, programme, data, registry=None, **_):
+    from countylink.layers.counties import counties_layer
+    from countylink.layers.pairs import build_pairs, programme_province
+
+    if registry is not None:
+        codes = set(registry["helped_adcode"]) | set(registry["helper_adcode"]) - {""}
+        provinces = tuple(sorted(set(provinces) | {c[:2] for c in codes}))
+        from countylink.geo.provinces import PROVINCES
+
+        by_code = {code: key for key, (_, code) in PROVINCES.items()}
+        provinces = tuple(sorted({by_code.get(p, p) for p in provinces}))
+    else:
+        provinces = (programme_province(programme),)
+    counties = counties_layer(provinces, data=data)
+    return build_pairs(programme, counties=counties, registry=registry)

@@ -1,0 +1,286 @@
+"""County indicators: one long table, every value with its unit, year and source.
+
+Long form (one row per county, indicator and year) keeps provenance exact:
+
+========== ===========================================================
+column     meaning
+========== ===========================================================
+adcode     6-digit county code
+indicator  canonical name, see :data:`INDICATORS`
+value      float (never a placeholder zero: missing stays missing)
+unit       unit of ``value``
+year       statistical year (int)
+source     where the number comes from (table, page)
+========== ===========================================================
+
+:func:`indicators_wide` turns it into the columns the county layer carries:
+``<indicator>``, ``<indicator>_year``, ``<indicator>_source``.
+
+Readers
+-------
+* :func:`read_zhejiang_yearbook` -- Zhejiang Statistical Yearbook 2025 (2024 data),
+  tables 17-25/17-26 (via the pack's cleaned CSV), 17-34 (freight) and 17-35 (roads).
+* :func:`read_shandong_partial` -- the pack's Shandong figures (mostly third-party
+  pages; partial-year and conflicting rows are kept out of the wide table).
+* :func:`read_indicator_csv` -- a user's own file in the long schema (the import
+  path for official figures).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from countylink.errors import DataError
+from countylink.files import data_file
+from countylink.geo.registry import county_registry, match_county_names
+
+LONG_COLUMNS = ["adcode", "indicator", "value", "unit", "year", "source"]
+
+#: canonical indicator -> (unit, description)
+INDICATORS: dict[str, tuple[str, str]] = {
+    "gdp": ("100m yuan", "GDP (地区生产总值), 亿元"),
+    "gdp_primary": ("100m yuan", "primary sector value added (第一产业), 亿元"),
+    "gdp_secondary": ("100m yuan", "secondary sector value added (第二产业), 亿元"),
+    "gdp_tertiary": ("100m yuan", "tertiary sector value added (第三产业), 亿元"),
+    "gdp_per_capita": ("yuan", "GDP per resident (人均GDP), 元"),
+    "resident_pop": ("10k persons", "resident population (常住人口), 万人"),
+    "budget_revenue": ("100m yuan", "general public budget revenue (一般公共预算收入), 亿元"),
+    "road_km": ("km", "road length inside the county (境内公路里程), km"),
+    "expressway_km": ("km", "expressway length (高速公路里程), km"),
+    "road_freight": ("10k t", "road and waterway freight volume (公路、水路货运量), 万吨"),
+}
+
+ZJ_YEARBOOK = "Zhejiang Statistical Yearbook 2025 (浙江统计年鉴2025), table {table}"
+
+
+def _long(df: pd.DataFrame) -> pd.DataFrame:
+    out = df[LONG_COLUMNS].copy()
+    out["adcode"] = out["adcode"].astype(str)
+    out["value"] = out["value"].astype(float)
+    out["year"] = out["year"].astype(int)
+    return out.reset_index(drop=True)
+
+
+def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Zhejiang county indicators for 2024 from the data pack's yearbook files.
+
+    Returns
+    -------
+    DataFrame
+        Long form (:data:`LONG_COLUMNS`), 90 counties.
+    """
+    main = pd.read_csv(
+        data_file("economy/zhejiang_county_indicators_2024.csv", data=data), dtype={"adcode": str}
+    )
+    cols = {
+        "gdp_100m_yuan": "gdp",
+        "primary_100m": "gdp_primary",
+        "secondary_100m": "gdp_secondary",
+        "tertiary_100m": "gdp_tertiary",
+        "gdp_per_capita_yuan": "gdp_per_capita",
+        "resident_pop_10k": "resident_pop",
+        "general_public_budget_revenue_100m": "budget_revenue",
+    }
+    frames = []
+    for col, ind in cols.items():
+        table = "17-26" if col == "resident_pop_10k" else "17-25"
+        part = main[["adcode", col, "year"]].rename(columns={col: "value"})
+        part = part.assign(indicator=ind, unit=INDICATORS[ind][0], source=ZJ_YEARBOOK.format(table=table))
+        frames.append(part.dropna(subset=["value"]))
+    reg = county_registry(["zhejiang"])
+    frames.append(
+        _read_zj_raw_table(
+            data_file("economy/zhejiang_yearbook_2025/t17_35_county_road_mileage_post_power_2024.csv", data=data),
+            {1: "road_km", 2: "expressway_km"}, "17-35", reg,
+        )
+    )
+    frames.append(
+        _read_zj_raw_table(
+            data_file("economy/zhejiang_yearbook_2025/t17_34_county_passenger_freight_volume_2024.csv", data=data),
+            {3: "road_freight"}, "17-34", reg,
+        )
+    )
+    return _long(pd.concat(frames, ignore_index=True))
+
+
+def _read_zj_raw_table(path: Path, columns: dict[int, str], table: str, reg: pd.DataFrame) -> pd.DataFrame:
+    """Read a raw yearbook CSV (3 header rows, county names in column 0)."""
+    raw = pd.read_csv(path, header=None, skiprows=3, dtype=str)
+    raw = raw[raw[0].notna() & (raw[0].str.strip() != "")]
+    match = match_county_names(raw[0].str.strip(), registry=reg)
+    bad = match["adcode"].isna()
+    if bad.any():
+        warnings.warn(f"table {table}: {int(bad.sum())} names not matched: {', '.join(raw.loc[bad, 0])}", stacklevel=3)
+    frames = []
+    for col, ind in columns.items():
+        values = pd.to_numeric(raw[col], errors="coerce")
+        part = pd.DataFrame(
+            {"adcode": match["adcode"], "value": values, "indicator": ind, "unit": INDICATORS[ind][0],
+             "year": 2024, "source": ZJ_YEARBOOK.format(table=table)}
+        )
+        frames.append(part[~bad & values.notna()])
+    return pd.concat(frames, ignore_index=True)
+
+
+# Shandong pack labels -> (indicator, factor to the canonical unit)
+_SD_LABELS = {
+    r"^GDP\(地区生产总值\)$": ("gdp", {"亿元": 1.0}),
+    r"^常住人口": ("resident_pop", {"万人": 1.0, "人": 1e-4}),
+    r"^一般公共预算收入$": ("budget_revenue", {"亿元": 1.0}),
+}
+
+
+def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Shandong county figures from the data pack (``economy/shandong_partial``).
+
+    Only full-year values are kept; rows whose year or label says *partial*,
+    registered (户籍) rather than resident population, or whose source is
+    flagged ``CONFLICT`` are left out, and the number left out is reported.
+
+    Returns
+    -------
+    DataFrame
+        Long form (:data:`LONG_COLUMNS`).
+    """
+    path = data_file("economy/shandong_partial/sd_county_indicators.csv", data=data)
+    raw = pd.read_csv(path, dtype=str)
+    reg = county_registry(["shandong"])
+    # "青岛市黄岛区(西海岸新区)" -> drop the bracketed alias before matching
+    names = raw["county_name"].str.replace(r"[\(（].*?[\)）]", "", regex=True)
+    match = match_county_names(names, registry=reg)
+    rows, skipped = [], []
+    for i, r in raw.iterrows():
+        label, year, src = str(r["indicator"]), str(r["year"]), str(r["source"])
+        spec = next((v for k, v in _SD_LABELS.items() if re.search(k, label)), None)
+        reason = None
+        if not re.fullmatch(r"\d{4}", year.strip()):
+            reason = "partial year"
+        elif spec is None:
+            reason = f"indicator not used ({label})"
+        elif "CONFLICT" in src:
+            reason = "source flagged CONFLICT"
+        elif r["unit"] not in spec[1]:
+            reason = f"unit {r['unit']!r}"
+        elif match.at[i, "adcode"] is None:
+            reason = "county not matched"
+        if reason:
+            skipped.append((r["county_name"], label, year, reason))
+            continue
+        rows.append(
+            {"adcode": match.at[i, "adcode"], "indicator": spec[0], "value": float(r["value"]) * spec[1][r["unit"]],
+             "unit": INDICATORS[spec[0]][0], "year": int(year), "source": f"{src} (via data pack shandong_partial)"}
+        )
+    out = _long(pd.DataFrame(rows, columns=LONG_COLUMNS))
+    out.attrs["skipped"] = pd.DataFrame(skipped, columns=["county_name", "indicator", "year", "reason"])
+    return out
+
+
+def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zhejiang")) -> pd.DataFrame:
+    """Read a user's indicator file in the long schema.
+
+    Required columns: ``indicator``, ``value``, ``year``, ``source`` and
+    either ``adcode`` or ``name`` (optionally with ``prefecture``); ``unit``
+    defaults to the canonical unit of a known indicator.
+
+    Raises
+    ------
+    DataError
+        Missing columns, non-numeric values or years, unknown adcodes,
+        unmatched names, or the same county/indicator/year twice.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"indicator file not found: {p}")
+    try:
+        df = pd.read_csv(p, dtype=str)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"indicator file {p} is not a readable CSV: {exc}") from None
+    need = {"indicator", "value", "year", "source"}
+    missing = sorted(need - set(df.columns))
+    if missing or not ({"adcode", "name"} & set(df.columns)):
+        missing += [] if {"adcode", "name"} & set(df.columns) else ["adcode or name"]
+        raise DataError(f"indicator file {p}: missing column(s) {', '.join(missing)}")
+    values = pd.to_numeric(df["value"], errors="coerce")
+    bad = values.isna() & df["value"].notna() & (df["value"].str.strip() != "")
+    if bad.any():
+        rows = ", ".join(f"line {i + 2}: {df.at[i, 'value']!r}" for i in df.index[bad][:5])
+        raise DataError(f"indicator file {p}: {int(bad.sum())} non-numeric value(s) ({rows})")
+    years = pd.to_numeric(df["year"], errors="coerce")
+    if years.isna().any():
+        i = df.index[years.isna()][0]
+        raise DataError(f"indicator file {p}: year must be a whole number (line {i + 2}: {df.at[i, 'year']!r})")
+    reg = county_registry(provinces)
+    if "adcode" in df.columns and df["adcode"].notna().all():
+        codes = df["adcode"].str.strip()
+        unknown = sorted(set(codes) - set(reg["adcode"]))
+        if unknown:
+            raise DataError(f"indicator file {p}: unknown adcode(s) {', '.join(unknown[:10])}")
+    else:
+        m = match_county_names(df["name"], registry=reg, prefectures=df.get("prefecture"))
+        if m["adcode"].isna().any():
+            lost = m.loc[m["adcode"].isna(), "input_name"].tolist()
+            raise DataError(f"indicator file {p}: {len(lost)} county name(s) not matched: {', '.join(lost[:10])}")
+        codes = m["adcode"]
+    unit = df["unit"] if "unit" in df.columns else df["indicator"].map(lambda s: INDICATORS.get(s, ("",))[0])
+    out = pd.DataFrame(
+        {"adcode": codes, "indicator": df["indicator"].str.strip(), "value": values, "unit": unit,
+         "year": years.astype(int), "source": df["source"]}
+    )
+    dup = out.duplicated(["adcode", "indicator", "year"], keep=False)
+    if dup.any():
+        d = out[dup].iloc[0]
+        raise DataError(
+            f"indicator file {p}: {int(dup.sum())} duplicated county/indicator/year rows "
+            f"(first: {d['adcode']} {d['indicator']} {d['year']})"
+        )
+    return _long(out.dropna(subset=["value"]))
+
+
+def default_indicators(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
+    """All indicators the data pack provides (Zhejiang yearbook + Shandong partial)."""
+    return pd.concat([read_zhejiang_yearbook(data=data), read_shandong_partial(data=data)], ignore_index=True)
+
+
+def indicators_wide(long: pd.DataFrame, *, prefer_year: int | None = None) -> pd.DataFrame:
+    """Pick one value per county and indicator and spread to columns.
+
+    The value chosen is ``prefer_year`` where present, else the latest year.
+    Each indicator gives three columns: ``<ind>``, ``<ind>_year``,
+    ``<ind>_source``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``adcode``.
+    """
+    if long.empty:
+        return pd.DataFrame(index=pd.Index([], name="adcode", dtype=str))
+    df = long.copy()
+    df["_rank"] = df["year"] if prefer_year is None else np.where(df["year"] == prefer_year, 10_000, df["year"])
+    df = df.sort_values("_rank").drop_duplicates(["adcode", "indicator"], keep="last")
+    parts = []
+    for ind, grp in df.groupby("indicator", sort=False):
+        g = grp.set_index("adcode")
+        parts.append(
+            pd.DataFrame({ind: g["value"], f"{ind}_year": g["year"].astype("Int64"), f"{ind}_source": g["source"]})
+        )
+    out = pd.concat(parts, axis=1)
+    out.index.name = "adcode"
+    return out
+
+
+def join_report(keys_left: pd.Series, keys_right: pd.Series) -> dict[str, list[str]]:
+    """Report a join by adcode: keys only on one side and duplicated keys."""
+    left, right = keys_left.astype(str), keys_right.astype(str)
+    return {
+        "unmatched_left": sorted(set(left) - set(right)),
+        "unmatched_right": sorted(set(right) - set(left)),
+        "duplicated_left": sorted(left[left.duplicated()].unique()),
+        "duplicated_right": sorted(right[right.duplicated()].unique()),
+    }
