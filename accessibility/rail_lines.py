@@ -1,0 +1,209 @@
+"""Railway line geometries: the data pack's generalised lines and OSM ``railway=rail``.
+
+All sources come out in one schema (WGS-84):
+``line_name``, ``kind`` (``trunk_generalised`` / ``corridor`` / ``osm_rail``),
+``highspeed`` (bool or NA), ``usage``, ``service``, ``freight`` (bool or NA:
+unknown), ``source``, ``year``, ``geometry`` (LineString/MultiLineString).
+
+The pack has no freight attributes: for its lines ``freight`` is NA, and a
+county crossed by one of them may have freight-only track, passenger track or
+both. OSM users get ``usage``/``service``/``highspeed`` tags, and
+``freight`` is True where ``usage=freight`` or ``railway:traffic_mode=freight``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from countylink.accessibility.rail_stations import PACK_SOURCES, _pbf_features
+from countylink.errors import DataError, NotFoundError
+from countylink.files import data_file
+
+LINE_COLUMNS = ["line_name", "kind", "highspeed", "usage", "service", "freight", "source", "year", "geometry"]
+
+
+def _schema(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    for c in LINE_COLUMNS:
+        if c not in gdf.columns:
+            gdf[c] = pd.NA
+    gdf["year"] = gdf["year"].astype("Int64")
+    return gpd.GeoDataFrame(gdf[LINE_COLUMNS], geometry="geometry", crs="EPSG:4326")
+
+
+def read_trunk_lines(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+    """The pack's 189 generalised (~1 km) trunk railway polylines (no HSR, incomplete)."""
+    src, year = PACK_SOURCES["trunk_lines"]
+    gdf = gpd.read_file(data_file("rail/trunk_lines_generalised.gpkg", data=data))
+    if gdf.crs is None or gdf.crs.to_epsg() != 4326:
+        gdf = gdf.set_crs("EPSG:4326", allow_override=True) if gdf.crs is None else gdf.to_crs("EPSG:4326")
+    gdf = gdf[~gdf.geometry.is_empty & gdf.geometry.notna()].copy()
+    gdf["line_name"] = [f"trunk line {i}" for i in range(len(gdf))]
+    gdf["kind"] = "trunk_generalised"
+    gdf["highspeed"] = False
+    gdf["source"], gdf["year"] = src, year
+    return _schema(gdf)
+
+
+def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+    """The pack's 13 OSM-derived trunk corridors (``hsr_corridors/*.json`` + ``NAMES.csv``).
+
+    ``highspeed`` is True for corridors whose Chinese name says 高铁/高速铁路.
+    """
+    src, year = PACK_SOURCES["hsr_corridors"]
+    directory = data_file("rail/hsr_corridors", data=data)
+    names = pd.read_csv(directory / "NAMES.csv", encoding="utf-8-sig")
+    frames = []
+    for file, zh in names.itertuples(index=False):
+        if "station" in file:  # hsr_stations*.json are points, not lines
+            continue
+        path = directory / file
+        if not path.exists():
+            warnings.warn(f"corridor file listed in NAMES.csv is missing: {path}", stacklevel=2)
+            continue
+        g = gpd.read_file(path)
+        g = g[g.geom_type.isin(["LineString", "MultiLineString"])]
+        if g.empty:
+            continue
+        frames.append(
+            gpd.GeoDataFrame(
+                {"line_name": [zh], "kind": ["corridor"], "highspeed": ["高铁" in zh or "高速" in zh]},
+                geometry=[g.geometry.union_all()],
+                crs=g.crs or "EPSG:4326",
+            ).to_crs("EPSG:4326")
+        )
+    if not frames:
+        raise DataError(f"no corridor lines found in {directory}")
+    gdf = pd.concat(frames, ignore_index=True)
+    gdf["source"], gdf["year"] = src, year
+    return _schema(gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326"))
+
+
+def read_pack_lines(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
+    """Trunk lines and corridors together (:func:`read_trunk_lines` + :func:`read_corridors`)."""
+    return _schema(
+        gpd.GeoDataFrame(
+            pd.concat([read_trunk_lines(data=data), read_corridors(data=data)], ignore_index=True),
+            geometry="geometry",
+            crs="EPSG:4326",
+        )
+    )
+
+
+def rail_lines_from_osm(
+    *,
+    osm_file: str | os.PathLike | None = None,
+    polygon=None,
+    bbox: tuple[float, float, float, float] | None = None,
+    year: int | None = None,
+) -> gpd.GeoDataFrame:
+    """``railway=rail`` ways from OSM (freight and passenger), with their tags.
+
+    Exactly one of ``osm_file`` (``.osm`` XML via OSMnx, ``.osm.pbf`` via
+    pyrosm), ``polygon`` or ``bbox`` (Overpass via OSMnx) must be given.
+    Ways tagged ``service=siding|yard|spur|crossover`` are kept (they are real
+    track, e.g. freight spurs) and keep their ``service`` value.
+    """
+    given = [x is not None for x in (osm_file, polygon, bbox)]
+    if sum(given) != 1:
+        raise DataError("give exactly one of osm_file, polygon or bbox for OSM rail lines")
+    tags = {"railway": "rail"}
+    import osmnx as ox
+
+    try:
+        if osm_file is not None:
+            p = Path(osm_file).expanduser()
+            if not p.exists():
+                raise NotFoundError(f"OSM file not found: {p}")
+            src = f"OpenStreetMap extract {p.name} (© OpenStreetMap contributors)"
+            if p.name.lower().endswith(".pbf"):
+                feats = _pbf_features(p, {"railway": ["rail"]}, with_ways=True)
+            else:
+                feats = ox.features_from_xml(p, tags=tags)
+        else:
+            src = "OpenStreetMap via Overpass (© OpenStreetMap contributors)"
+            feats = ox.features_from_polygon(polygon, tags=tags) if polygon is not None else ox.features_from_bbox(bbox, tags=tags)
+    except ox._errors.InsufficientResponseError:
+        feats = None
+    if feats is None or len(feats) == 0:
+        raise DataError(f"{src}: no railway=rail ways found")
+    feats = feats.reset_index(drop=False)
+    feats = feats[feats.geom_type.isin(["LineString", "MultiLineString"])]
+    if feats.crs is not None and feats.crs.to_epsg() != 4326:
+        feats = feats.to_crs("EPSG:4326")
+    col = lambda c: feats[c] if c in feats.columns else pd.Series(pd.NA, index=feats.index, dtype=object)  # noqa: E731
+    usage = col("usage")
+    mode = col("railway:traffic_mode")
+    hs = col("highspeed")
+    freight = (usage.astype(str).eq("freight") | mode.astype(str).eq("freight")).astype("boolean")
+    # 'mixed' traffic mode or unknown usage: freight may run, we cannot tell
+    freight = freight.where(freight | usage.notna() | mode.notna(), pd.NA)
+    out = gpd.GeoDataFrame(
+        {
+            "line_name": col("name").fillna("").astype(str),
+            "kind": "osm_rail",
+            "highspeed": hs.astype(str).eq("yes").astype("boolean").where(hs.notna(), pd.NA),
+            "usage": usage,
+            "service": col("service"),
+            "freight": freight,
+            "source": src,
+            "year": year,
+        },
+        geometry=feats.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+    return _schema(out)
+
+
+def lines_in_counties(
+    lines: gpd.GeoDataFrame,
+    counties: gpd.GeoDataFrame,
+    *,
+    min_km: float = 2.0,
+) -> pd.DataFrame:
+    """Length of rail line inside each county, by kind.
+
+    Parameters
+    ----------
+    min_km
+        A county counts as crossed only if at least this much line lies inside:
+        generalised (~1 km) lines graze neighbours at borders.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``adcode``: ``rail_line_km`` (all lines), ``hsr_line_km``,
+        ``freight_line_km`` (OSM ``usage=freight`` only), ``rail_line_in_county``
+        (≥ ``min_km``), ``line_source`` (distinct sources used), ``line_year``
+        (oldest year).
+    """
+    from countylink.geo.crs import CHINA_ALBERS
+
+    empty = pd.DataFrame(
+        {"rail_line_km": 0.0, "hsr_line_km": 0.0, "freight_line_km": 0.0}, index=pd.Index(counties["adcode"], name="adcode")
+    )
+    if lines is None or lines.empty:
+        empty["rail_line_in_county"] = False
+        empty["line_source"] = "no line data"
+        empty["line_year"] = pd.array([pd.NA] * len(empty), dtype="Int64")
+        return empty
+    ln = lines.to_crs(CHINA_ALBERS)
+    cp = counties[["adcode", "geometry"]].to_crs(CHINA_ALBERS)
+    pieces = gpd.overlay(ln.reset_index(drop=True), cp, how="intersection", keep_geom_type=True)
+    pieces["km"] = pieces.length / 1000.0
+    by = pieces.groupby("adcode")
+    out = empty.copy()
+    out["rail_line_km"] = by["km"].sum().reindex(out.index).fillna(0.0)
+    hs = pieces[pieces["highspeed"].fillna(False).astype(bool)]
+    out["hsr_line_km"] = hs.groupby("adcode")["km"].sum().reindex(out.index).fillna(0.0)
+    fr = pieces[pieces["freight"].fillna(False).astype(bool)]
+    out["freight_line_km"] = fr.groupby("adcode")["km"].sum().reindex(out.index).fillna(0.0)
+    out["rail_line_in_county"] = out["rail_line_km"] >= min_km
+    sources = "; ".join(sorted(lines["source"].dropna().unique()))
+    out["line_source"] = sources
+    out["line_year"] = pd.array([lines["year"].min()] * len(out), dtype="Int64")
+    return out
