@@ -1,0 +1,155 @@
+"""The ``gaps`` layer (one row per county) and rail columns on the pairs layers.
+
+:func:`run_step` is the pipeline step: it builds the ``stations``,
+``rail_lines`` and ``gaps`` layers and adds the rail columns of
+:func:`countylink.accessibility.rail_gaps.pair_rail_metrics` to every
+``pairs_<programme>`` layer in the run.
+
+Gap-layer schema: the columns of
+:func:`~countylink.accessibility.rail_gaps.county_rail_gaps` plus, where the
+counties layer has them, ``gdp``/``resident_pop`` with their ``_year`` and
+``_source``, and the county polygon.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from countylink.accessibility import rail_gaps as rg
+from countylink.accessibility import rail_lines as rl
+from countylink.accessibility.crowfly import crowfly_travel
+from countylink.accessibility.rail_service import RailRouter, service_network
+from countylink.accessibility.rail_stations import StopLists, join_counties
+from countylink.layers.rail_lines import rail_lines_layer, source_lines
+from countylink.layers.stations import national_stations, stations_layer
+
+#: indicator columns of the counties layer carried into the gaps table
+CONTEXT_INDICATORS = ("resident_pop", "gdp", "gdp_per_capita")
+
+
+@dataclass
+class RailData:
+    """Everything the rail layers are built from (read once per run)."""
+
+    stations: gpd.GeoDataFrame  # national, with service figures
+    stop_lists: StopLists
+    lines: gpd.GeoDataFrame
+    router: RailRouter
+
+
+def load_rail_data(
+    *,
+    data: str | os.PathLike | None = None,
+    station_file: str | os.PathLike | None = None,
+    coord_system: str | None = None,
+    osm_file: str | os.PathLike | None = None,
+    stop_lists: str | os.PathLike | None = None,
+) -> RailData:
+    """Read stations, stop lists and lines, and build the service-network router."""
+    stations, sl = national_stations(
+        data=data, station_file=station_file, coord_system=coord_system, osm_file=osm_file, stop_lists=stop_lists
+    )
+    lines = source_lines(data=data, osm_file=osm_file)
+    router = RailRouter(service_network(sl, stations))
+    return RailData(stations, sl, lines, router)
+
+
+def road_times_to_stations(graph, gaps: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
+    """Routed seat → nearest (HSR) station car times over a road graph.
+
+    Uses :func:`countylink.accessibility.travel_time.travel_time_pairs`;
+    seats or stations the graph does not reach keep NaN (filled later with a
+    crow-fly estimate whose ``road_method`` says so).
+    """
+    from countylink.accessibility.travel_time import travel_time_pairs
+
+    lk = pd.DataFrame(stations.drop(columns="geometry", errors="ignore")).drop_duplicates("station_name").set_index("station_name")
+    out = pd.DataFrame(index=pd.Index(gaps["adcode"], name="adcode"))
+    for prefix in ("nearest_station", "nearest_hsr"):
+        ok = gaps[prefix].isin(lk.index).to_numpy()
+        o = pd.DataFrame({"id": gaps["adcode"][ok].to_numpy(), "lon": gaps["seat_lon"][ok].to_numpy(), "lat": gaps["seat_lat"][ok].to_numpy()})
+        names = gaps[prefix][ok]
+        d = pd.DataFrame({"id": gaps["adcode"][ok].to_numpy(), "lon": lk.loc[names, "lon"].to_numpy(), "lat": lk.loc[names, "lat"].to_numpy()})
+        res = travel_time_pairs(graph, o, d)
+        out[f"{prefix}_road_min"] = pd.Series(res["time_s"].to_numpy() / 60.0, index=o["id"].to_numpy()).reindex(out.index)
+    out["road_method"] = np.where(out["nearest_station_road_min"].notna(), "osm_network", None)
+    return out
+
+
+def gaps_layer(
+    counties: gpd.GeoDataFrame,
+    rail: RailData,
+    *,
+    road_graph=None,
+) -> gpd.GeoDataFrame:
+    """One row per county of ``counties`` with rail-gap metrics and the county polygon."""
+    national = join_counties(rail.stations, counties, keep_outside=True)
+    lines_by_county = rl.lines_in_counties(rail.lines, counties)
+    gaps = rg.county_rail_gaps(counties, national, lines_by_county)
+    if road_graph is not None:
+        routed = road_times_to_stations(road_graph, gaps, rail.stations).reindex(gaps["adcode"])
+        for c in ("nearest_station_road_min", "nearest_hsr_road_min"):
+            got = routed[c].to_numpy()
+            gaps[c] = np.where(np.isfinite(got), got, gaps[c])
+        gaps["road_method"] = np.where(routed["road_method"].notna().to_numpy(), "osm_network", "crowfly_estimate")
+        n_missing = int((gaps["road_method"] == "crowfly_estimate").sum())
+        if n_missing:
+            warnings.warn(f"{n_missing} counties not reachable on the road graph: crow-fly estimates kept", stacklevel=2)
+    for ind in CONTEXT_INDICATORS:
+        for suffix in ("", "_year", "_source"):
+            col = f"{ind}{suffix}"
+            if col in counties.columns:
+                gaps[col] = counties[col].to_numpy()
+    out = gpd.GeoDataFrame(gaps, geometry=counties.geometry.to_numpy(), crs=counties.crs)
+    out.attrs["unmatched_stop_names"] = rail.stations.attrs.get("unmatched_stop_names", [])
+    return out
+
+
+def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: RailData) -> gpd.GeoDataFrame:
+    """Pairs layer with the rail columns of :func:`~countylink.accessibility.rail_gaps.pair_rail_metrics`."""
+    out = rg.pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
+    if isinstance(pairs, gpd.GeoDataFrame):
+        out = gpd.GeoDataFrame(out, geometry=pairs.geometry.name, crs=pairs.crs)
+    return out
+
+
+def run_step(ctx) -> None:
+    """Pipeline step: ``stations``, ``rail_lines``, ``gaps`` layers and pair rail columns."""
+    from countylink.geo.boundaries import load_counties
+
+    counties = ctx.layers.get("counties")
+    if counties is None:
+        counties = load_counties(ctx.provinces)
+    ctx.progress("rail: stations, stop lists, service network")
+    rail = load_rail_data(data=ctx.data_dir)
+    ctx.layers["stations"] = stations_layer(counties, rail.stations)
+    ctx.layers["rail_lines"] = rail_lines_layer(counties, rail.lines)
+    ctx.progress("rail: county gaps")
+    gaps = gaps_layer(counties, rail, road_graph=ctx.network)
+    ctx.layers["gaps"] = gaps
+    unmatched = gaps.attrs.get("unmatched_stop_names", [])
+    ctx.notes.append(
+        f"rail: {len(ctx.layers['stations'])} stations in the run's counties; "
+        f"{len(unmatched)} stop-list station names without coordinates; road times "
+        + ("routed on the road graph" if ctx.network is not None else "are crow-fly estimates (no road graph)")
+    )
+    for name in [k for k in ctx.layers if k.startswith("pairs_")]:
+        pairs = ctx.layers[name]
+        codes = set(pairs["helper_adcode"].dropna()) | set(pairs["helped_adcode"].dropna())
+        codes.discard("")
+        missing = codes - set(gaps["adcode"])
+        g = gaps
+        if missing:  # a pair end outside the run's provinces
+            from countylink.geo.provinces import PROVINCES
+
+            by_code = {code: key for key, (_, code) in PROVINCES.items()}
+            extra = load_counties(tuple(sorted({by_code.get(c[:2], c[:2]) for c in missing})))
+            g = pd.concat([gaps, gaps_layer(extra[extra["adcode"].isin(missing)], rail)], ignore_index=True)
+        ctx.progress(f"rail: pair metrics for {name}")
+        ctx.layers[name] = add_pair_rail_columns(pairs, g, rail)
