@@ -43,6 +43,7 @@ Step = Callable[[RunContext], None]
 STEPS: list[tuple[str, str]] = [
     ("counties", "countylink.layers.counties:run_step"),
     ("pairs", "countylink.layers.pairs:run_step"),
+    ("gaps", "countylink.layers.gaps:run_step"),
     ("access", "countylink.layers.access:run_step"),  # after gaps: adds columns to it
 ]
 

@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("export", "export"),
     ("run", "run"),
     ("boundaries", "boundaries"),
+    ("gaps", "gaps"),
     ("access", "access"),
 ]
 
