@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
-from countylink.cli.options import data_option, output_option, programme_option, province_option, registry_option
+from countylink.cli.options import (
+    data_option, indicators_option, output_option, programme_option, province_option, registry_option,
+)
 from countylink.errors import CountylinkError
 from countylink.layers.catalog import LAYERS, PROGRAMME_LAYERS, build_layer
 from countylink.layers.export import FORMATS, export_layer
@@ -17,10 +19,11 @@ from countylink.layers.export import FORMATS, export_layer
 @province_option
 @programme_option
 @registry_option
+@indicators_option
 @click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMATS)} (default: from the suffix).")
 @output_option
 @data_option
-def export(layer: str, provinces, programme, registry: Path | None, fmt, output: Path, data) -> None:
+def export(layer: str, provinces, programme, registry: Path | None, indicators, fmt, output: Path, data) -> None:
     """Write LAYER (counties, pairs, ...) for a province or programme to a file.
 
     \b
@@ -46,7 +49,13 @@ def export(layer: str, provinces, programme, registry: Path | None, fmt, output:
     if not keys:
         raise CountylinkError("name a province with --province (or a programme with --programme)")
     folder = data_dir(data)
+    user_indicators = None
+    if indicators is not None:
+        from countylink.layers.indicators import read_indicator_csv
+
+        user_indicators = read_indicator_csv(indicators, provinces=keys)
     click.echo(f"building {layer} ...", err=True)
-    gdf = build_layer(layer, provinces=keys, programme=programme, data=folder, registry=reg)
+    gdf = build_layer(layer, provinces=keys, programme=programme, data=folder, registry=reg,
+                      indicators=user_indicators)
     path = export_layer(gdf, output, fmt=fmt)
     click.echo(f"wrote {len(gdf)} features to {path}")

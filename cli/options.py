@@ -26,3 +26,7 @@ registry_option = click.option(
 output_option = click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file.",
 )
+indicators_option = click.option(
+    "--indicators", type=click.Path(path_type=Path), default=None,
+    help="Your own indicator CSV (long form: adcode or name, indicator, value, year, source).",
+)

@@ -2,7 +2,8 @@
 
 Each entry maps a layer name to ``"module:function"``; the function takes
 keyword arguments ``provinces`` (tuple of keys), ``programme`` (id or None),
-``data`` (data-pack dir), ``registry`` (a registry DataFrame or None) and
+``data`` (data-pack dir), ``registry`` (a registry DataFrame or None),
+``indicators`` (a user's long indicator table or None) and
 returns a (Geo)DataFrame. Feature modules add their layers here.
 """
 
@@ -29,13 +30,26 @@ def build_layer(name: str, **kwargs):
     return getattr(importlib.import_module(module), attr)(**kwargs)
 
 
-def _counties(*, provinces, data, **_):
+def _indicator_table(data, indicators):
+    """Data-pack indicators, plus a user's table (which wins for the same county/indicator/year)."""
+    import pandas as pd
+
+    from countylink.layers.indicators import default_indicators
+
+    base = default_indicators(data=data)
+    if indicators is None:
+        return base
+    both = pd.concat([base, indicators], ignore_index=True)
+    return both.drop_duplicates(["adcode", "indicator", "year"], keep="last")
+
+
+def _counties(*, provinces, data, indicators=None, **_):
     from countylink.layers.counties import counties_layer
 
-    return counties_layer(provinces, data=data)
+    return counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
 
 
-def _pairs(*, provinces, programme, data, registry=None, **_):
+def _pairs(*, provinces, programme, data, registry=None, indicators=None, **_):
     from countylink.layers.counties import counties_layer
     from countylink.layers.pairs import build_pairs, programme_province
 
@@ -48,5 +62,5 @@ def _pairs(*, provinces, programme, data, registry=None, **_):
         provinces = tuple(sorted({by_code.get(p, p) for p in provinces}))
     else:
         provinces = (programme_province(programme),)
-    counties = counties_layer(provinces, data=data)
+    counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
     return build_pairs(programme, counties=counties, registry=registry)
