@@ -45,6 +45,7 @@ STEPS: list[tuple[str, str]] = [
     ("pairs", "countylink.layers.pairs:run_step"),
     ("gaps", "countylink.layers.gaps:run_step"),
     ("access", "countylink.layers.access:run_step"),  # after gaps: adds columns to it
+    ("cost", "countylink.layers.cost:run_step"),
 ]
 
 

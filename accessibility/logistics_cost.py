@@ -38,7 +38,8 @@ conventional passenger trains (K, Z and N classes in the national timetable)
 stop at lie on conventional lines, which in China carry mixed passenger and
 freight traffic; stations served only by G/D/C (high-speed) trains do not
 handle freight. Every result carries ``station_basis`` saying so. A user with
-a real list of freight stations (货运站) passes it instead.
+a real list of freight stations (货运站) passes it instead (a boolean
+``freight`` column).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ _POSITIVE = ("truck_payload_t", "rail_detour_factor", "rail_speed_kph", "truck_t
 _FRACTIONS = ("expressway_share",)
 
 #: ``station_basis`` label of :func:`freight_station_proxy`.
-FREIGHT_PROXY_BASIS = "proxy: served by conventional K/Z/N trains (no freight attributes in the data)"
+FREIGHT_PROXY_BASIS = "proxy: station served by conventional K/Z/N trains (the data has no freight attributes)"
 
 ROUTED = "osm_network"
 ESTIMATED = "crowfly_estimate"
@@ -397,78 +398,93 @@ def choose_mode(road_cost, rail_cost) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
-def freight_station_proxy(
-    stations: pd.DataFrame,
-    train_stops: Mapping[str, Iterable[Iterable[str]]] | pd.DataFrame,
-    *,
-    classes: Iterable[str] = ("k", "z", "n"),
-) -> pd.DataFrame:
-    """Stations treated as freight-capable: those served by conventional trains.
+def freight_station_proxy(stations: pd.DataFrame, *, min_trains: int = 1) -> pd.DataFrame:
+    """Stations treated as freight-capable.
 
     Parameters
     ----------
     stations
-        Table with ``station_name``, ``lon``, ``lat`` (WGS-84).
-    train_stops
-        Either ``{train class: [[station, station, ...], ...]}`` (stop lists per
-        train) or a table with columns ``train_class`` and ``station_name``
-        (one row per stop).
-    classes
-        Train classes that mark a conventional line (default K, Z, N).
+        Station table with ``station_name``, ``lon``, ``lat`` and either a
+        boolean ``freight`` column (a user's own list of freight stations, used
+        as given) or the service counts of
+        :func:`countylink.accessibility.rail_stations.station_service`
+        (``n_trains_conventional`` = K + Z + N trains stopping there).
+    min_trains
+        Fewest conventional trains for the proxy (default 1).
 
     Returns
     -------
     pandas.DataFrame
-        The matching rows of ``stations`` with ``station_basis`` =
-        :data:`FREIGHT_PROXY_BASIS`.
+        The freight-capable rows with ``station_basis`` saying which rule chose them.
 
     Notes
     -----
-    This is a proxy, not freight data: conventional lines carry freight in
-    China, but not every conventional stop has a freight yard, and freight-only
+    The proxy is not freight data: conventional lines carry freight in China,
+    but not every conventional stop has a freight yard, and freight-only
     stations (no passenger trains) are missed.
     """
     for col in ("station_name", "lon", "lat"):
         if col not in stations.columns:
             raise DataError(f"stations table lacks column {col!r}")
-    wanted = {c.lower() for c in classes}
-    served: set[str] = set()
-    if isinstance(train_stops, pd.DataFrame):
-        if not {"train_class", "station_name"} <= set(train_stops.columns):
-            raise DataError("train stop table needs columns train_class and station_name")
-        sel = train_stops["train_class"].astype(str).str.lower().isin(wanted)
-        served = set(train_stops.loc[sel, "station_name"].astype(str))
+    if "freight" in stations.columns:
+        out = stations[stations["freight"].fillna(False).astype(bool)].copy()
+        out["station_basis"] = "user-supplied freight flag"
+    elif "n_trains_conventional" in stations.columns:
+        out = stations[pd.to_numeric(stations["n_trains_conventional"], errors="coerce").fillna(0) >= min_trains].copy()
+        out["station_basis"] = FREIGHT_PROXY_BASIS
     else:
-        for cls, trains in train_stops.items():
-            if str(cls).lower() in wanted:
-                for stops in trains:
-                    served.update(str(s) for s in stops)
-    out = stations[stations["station_name"].astype(str).isin(served)].copy()
+        raise DataError(
+            "stations need a boolean 'freight' column or the service counts from station_service() "
+            "(n_trains_conventional) to pick freight-capable stations"
+        )
     if out.empty:
-        raise DataError("no station is served by conventional trains: check the stop lists and station names")
-    out["station_basis"] = FREIGHT_PROXY_BASIS
-    return out.reset_index(drop=True)
+        raise DataError("no freight-capable station in the stations table")
+    return pd.DataFrame(out.drop(columns="geometry", errors="ignore")).reset_index(drop=True)
 
 
-def read_train_stops(directory: str | Path) -> dict[str, list[list[str]]]:
-    """Read the data pack's ``train_stops/train_{class}.txt`` stop lists.
+def rail_network_distance(network, *, classes: Iterable[str] = ("K", "Z", "N")):
+    """A ``rail_distance`` function over a rail service network.
 
-    Each line is ``trainno:station1,station2,...``. Returns ``{class: [stops, ...]}``.
+    Parameters
+    ----------
+    network
+        :func:`countylink.accessibility.rail_service.service_network` graph
+        (edges with ``classes`` and straight-line ``km``; ``graph["detour_factor"]``
+        scales segment lengths to track length).
+    classes
+        Train classes whose edges count as freight-capable track (default the
+        conventional K/Z/N; high-speed lines carry no freight).
+
+    Returns
+    -------
+    callable
+        ``f(from_names, to_names) -> numpy array of km`` (NaN where the two
+        stations are not linked), suitable for :func:`od_logistics_cost`.
     """
-    d = Path(directory)
-    files = sorted(d.glob("train_*.txt"))
-    if not files:
-        raise NotFoundError(f"no train_*.txt stop lists in {d}")
-    result: dict[str, list[list[str]]] = {}
-    for f in files:
-        cls = f.stem.split("_", 1)[1].lower()
-        trains = []
-        for line in f.read_text(encoding="utf-8").splitlines():
-            _, sep, rest = line.partition(":")
-            if sep and rest.strip():
-                trains.append([s.strip() for s in rest.split(",") if s.strip()])
-        result[cls] = trains
-    return result
+    import networkx as nx
+
+    wanted = set(classes)
+    sub = nx.Graph()
+    for a, b, d in network.edges(data=True):
+        km = d.get("km", np.nan)
+        if wanted & set(str(d.get("classes", ""))) and np.isfinite(km):
+            sub.add_edge(a, b, km=float(km))
+    factor = float(network.graph.get("detour_factor", 1.0))
+    cache: dict[str, dict[str, float]] = {}
+
+    def distance(from_names, to_names) -> np.ndarray:
+        out = np.full(len(from_names), np.nan)
+        for k, (a, b) in enumerate(zip(from_names, to_names, strict=True)):
+            if a is None or b is None or a not in sub or b not in sub:
+                continue
+            if a not in cache:
+                cache[a] = nx.single_source_dijkstra_path_length(sub, a, weight="km")
+            d = cache[a].get(b)
+            if d is not None:
+                out[k] = d * factor
+        return out
+
+    return distance
 
 
 def nearest_station(lon, lat, stations: pd.DataFrame) -> pd.DataFrame:

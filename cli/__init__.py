@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("boundaries", "boundaries"),
     ("gaps", "gaps"),
     ("access", "access"),
+    ("cost", "cost"),
+    ("pairs", "pairs"),
 ]
 
 
