@@ -23,6 +23,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("access", "access"),
     ("cost", "cost"),
     ("pairs", "pairs"),
+    ("scenario", "scenario"),
+    ("map", "map_command"),
+    ("serve", "serve"),
 ]
 
 

@@ -405,3 +405,55 @@ def run_step(ctx) -> None:
         ctx.layers[f"assignment_{programme}"] = assignment
         ctx.notes.extend(f"cost_{programme}: {n}" for n in cost.attrs.get("notes", []))
         ctx.notes.extend(f"assignment_{programme}: {n}" for n in assignment.attrs.get("notes", []))
+
+
+#: Columns shown by ``countylink scenario --format table``.
+SCENARIO_TABLE_COLUMNS = [
+    "helper_name", "helped_name", "helper_gap_before", "helper_gap_after", "helped_gap_before", "helped_gap_after",
+    "origin_station_after", "destination_station_after", "rail_km_before", "rail_km_after", "rail_door_h_before",
+    "rail_door_h_after", "road_cost", "rail_cost_before", "rail_cost_after", "cheaper_mode_before",
+    "cheaper_mode_after",
+]
+
+
+def scenario_table(
+    pairs: pd.DataFrame,
+    *,
+    counties: gpd.GeoDataFrame,
+    adcode: str,
+    freight: FreightInputs,
+    kind: str = "conventional",
+    data: str | os.PathLike | None = None,
+    params: pd.DataFrame | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    junction: str | None = None,
+) -> pd.DataFrame:
+    """:func:`countylink.accessibility.scenario.station_scenario` on the data pack's rail data.
+
+    Gap classes use the pack's national stations (with timetable service) and
+    line geometries, exactly as the ``gaps`` layer does.
+    """
+    from countylink.accessibility.rail_lines import lines_in_counties
+    from countylink.accessibility.rail_stations import join_counties
+    from countylink.accessibility.scenario import station_scenario
+    from countylink.layers.rail_lines import source_lines
+    from countylink.layers.stations import national_stations
+
+    code = str(adcode)
+    known = set(counties["adcode"].astype(str))
+    if code not in known:
+        raise DataError(f"county {code} is not among the loaded counties (check the adcode and the programme's province)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unmatched stop names: reported by the gaps layer
+        stations, _ = national_stations(data=data)
+    codes = {code} | set(pairs["helper_adcode"].dropna().astype(str)) | set(pairs["helped_adcode"].dropna().astype(str))
+    sub = counties[counties["adcode"].astype(str).isin(codes)]
+    national = join_counties(stations, sub, keep_outside=True)
+    lines = lines_in_counties(source_lines(data=data), sub)
+    table = station_scenario(
+        pairs, counties=sub, adcode=code, stations=national, freight_stations=freight.stations, kind=kind,
+        rail_distance=freight.rail_distance, lines_by_county=lines, params=params, lon=lon, lat=lat,
+        junction=junction,
+    )
+    return table
