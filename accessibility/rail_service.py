@@ -21,8 +21,9 @@ C    160   intercity EMUs on 200–350 km/h lines with frequent stops; assumptio
            between D and the Beijing–Tianjin 120 km / ~30 min example (cits.net).
 Z    105   Beijing–Xi'an (≈1,200 km) in 11 h 15 — shanghaihighlights.com.
 K     80   Beijing–Xi'an in 14 h 36 — shanghaihighlights.com.
-N     70   intra-bureau fast trains "no different from K" (cnvol.com) but with
-           more stops: assumption, 10 km/h below K.
+N     60   number-only ordinary trains (普快/普客) "calling at ALL stops"
+           (zhangjiajietravel.com "train types in China"): assumption, 20 km/h
+           below K.
 ==== ===== ==================================================================
 
 These are coarse, documented assumptions (pass ``speeds=`` to override); every
@@ -49,7 +50,7 @@ from countylink.accessibility.rail_stations import (
 from countylink.accessibility.crowfly import great_circle_km
 from countylink.errors import DataError
 
-CLASS_SPEED_KMH: dict[str, float] = {"G": 230.0, "D": 170.0, "C": 160.0, "Z": 105.0, "K": 80.0, "N": 70.0}
+CLASS_SPEED_KMH: dict[str, float] = {"G": 230.0, "D": 170.0, "C": 160.0, "Z": 105.0, "K": 80.0, "N": 60.0}
 #: rail route length / straight-line length (assumption; typical for Chinese trunk lines)
 DETOUR_FACTOR: float = 1.2
 #: minutes added per change of train (assumption: walk, wait, buffer)

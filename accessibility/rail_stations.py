@@ -45,7 +45,7 @@ TRAIN_CLASSES: dict[str, str] = {
     "C": "hsr",  # 城际 (intercity EMU)
     "K": "conventional",  # 快速
     "Z": "conventional",  # 直达特快
-    "N": "conventional",  # local / 管内 trains in the source repo
+    "N": "conventional",  # number-only trains (普快/普客, file train_n.txt): class letter "N" here
 }
 HSR_CLASSES: tuple[str, ...] = tuple(k for k, v in TRAIN_CLASSES.items() if v == "hsr")
 CONVENTIONAL_CLASSES: tuple[str, ...] = tuple(
@@ -183,7 +183,7 @@ def clean_stations(
         Missing columns, an empty table, or no row surviving the checks.
     """
     rep = report or StationReport(source=source)
-    rep.n_input = len(frame)
+    rep.n_input = rep.n_input or len(frame)
     if frame.empty:
         raise DataError(f"{source}: the station table is empty")
     name_col = _pick(frame.columns, _NAME_ALIASES)
@@ -204,15 +204,21 @@ def clean_stations(
     no_xy = ~no_name & (np.isnan(lon) | np.isnan(lat))
     rep.drop("missing coordinates", label[no_xy])
     ok = ~no_name & ~no_xy
+    if bounds is not None:
+        x0, y0, x1, y1 = bounds
+        in_box = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+        swapped = ok & ~in_box & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
+        if swapped.any():
+            rep.notes.append(
+                f"{int(swapped.sum())} dropped row(s) look like lon/lat swapped: "
+                + ", ".join(label[swapped].head(5))
+            )
     bad_range = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     rep.drop("coordinates outside WGS-84 ranges", label[bad_range])
     ok &= ~bad_range
     if bounds is not None:
         x0, y0, x1, y1 = bounds
         outside = ok & ((lon < x0) | (lon > x1) | (lat < y0) | (lat > y1))
-        swapped = outside & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
-        if swapped.any():
-            rep.notes.append(f"{int(swapped.sum())} of the out-of-range rows look like lon/lat swapped")
         rep.drop(f"outside the expected extent {bounds}", label[outside])
         ok &= ~outside
 
@@ -445,6 +451,7 @@ def stations_from_osm(
     pts = feats.geometry.where(feats.geometry.geom_type == "Point", feats.geometry.representative_point())
     frame = pd.DataFrame({"station_name": name[keep], "lon": pts.x[keep], "lat": pts.y[keep]})
     frame["railway"] = kind[keep]
+    rep.n_input = n_all
     gdf, rep2 = clean_stations(frame, source=src, year=year, bounds=None, report=rep)
     rep2.n_input = n_all
     gdf.attrs["report"] = rep2
@@ -472,7 +479,7 @@ def _pbf_features(path: Path, custom_filter: dict, *, with_ways: bool) -> gpd.Ge
         import json
 
         parsed = feats["tags"].map(lambda t: json.loads(t) if isinstance(t, str) else (t or {}))
-        for key in ("name:zh", "station", "subway", "tram", "light_rail", "train", "usage", "service", "highspeed", "railway:traffic_mode"):
+        for key in ("name", "name:zh", "station", "subway", "tram", "light_rail", "train", "usage", "service", "highspeed", "railway:traffic_mode"):
             if key not in feats.columns:
                 feats[key] = parsed.map(lambda d, k=key: d.get(k))
     return feats
@@ -510,8 +517,8 @@ def read_stop_lists(
     Returns
     -------
     StopLists
-        ``stops`` has one row per stop (``train_no`` upper-cased, ``train_class``
-        = its first letter, ``seq`` from 0, ``station_name`` normalised).
+        ``stops`` has one row per stop (``train_no`` upper-cased, number-only
+        ordinary trains prefixed ``N``; ``train_class`` = its first letter, ``seq`` from 0, ``station_name`` normalised).
         Lines without ``:``, with fewer than two stops, or of an unknown class
         are listed in ``bad_lines`` and reported with a warning; a train
         number seen twice keeps the first line (also reported).
@@ -550,6 +557,8 @@ def read_stop_lists(
                     continue
                 train, sep, rest = line.partition(":")
                 train = train.strip().upper()
+                if train[:1].isdigit():  # number-only ordinary trains get class "N"
+                    train = "N" + train
                 stations = [normalise_station_name(s) for s in rest.split(",")]
                 stations = [s for s in stations if s]
                 if not sep or not train or train[0] not in TRAIN_CLASSES or len(stations) < 2:
