@@ -482,7 +482,8 @@ def friction_surface(
     """
     if not (offroad_kph > 0 and math.isfinite(offroad_kph)):
         raise CountylinkError(f"offroad_kph must be a positive speed, got {offroad_kph!r}")
-    grid = grid or grid_for_area(area, resolution=resolution, crs=crs)
+    # two cells of margin, so targets just off the area (a coastal station) can still snap onto it
+    grid = grid or grid_for_area(area, resolution=resolution, crs=crs, pad=2 * resolution)
     inside = area_mask(grid, area)
     if not inside.any():
         raise CountylinkError("the study area covers no cell centre; choose a finer resolution")
