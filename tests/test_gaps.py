@@ -1,0 +1,155 @@
+"""County rail gaps, pair rail columns, the gaps CLI and the pipeline step, on the data pack."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from countylink.accessibility import rail_gaps as rg
+from countylink.accessibility.crowfly import crowfly_travel, great_circle_km
+from countylink.layers.counties import counties_layer
+from countylink.layers.gaps import add_pair_rail_columns, gaps_layer, load_rail_data
+
+
+@pytest.fixture(scope="module")
+def rail(data_dir):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_rail_data(data=data_dir)
+
+
+@pytest.fixture(scope="module")
+def sd(data_dir, rail):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counties = counties_layer(("shandong",), data=data_dir)
+        return counties, gaps_layer(counties, rail)
+
+
+def test_one_row_per_county_with_sources(sd):
+    counties, gaps = sd
+    assert gaps["adcode"].tolist() == counties["adcode"].tolist()
+    for col in ("station_source", "station_year", "service_source", "service_year", "line_source", "line_year", "road_method"):
+        assert gaps[col].notna().all(), col
+    assert (gaps["service_year"] == 2021).all() and (gaps["station_year"] == 2026).all()
+    assert set(gaps["road_method"]) == {"crowfly_estimate"}
+    assert set(gaps["gap_class"]) <= set(rg.GAP_ORDER)
+
+
+def test_gap_class_follows_the_evidence(sd, rail):
+    _, gaps = sd
+    st = rail.stations.set_index("station_name")
+    for row in gaps.itertuples():
+        if row.has_hsr_station:
+            assert row.gap_class == "hsr"
+        elif row.n_stations_served:
+            assert row.gap_class == "conventional_only" and row.n_trains_hsr == 0
+        elif row.n_stations:
+            assert row.gap_class == "station_no_service_data" and row.n_trains == 0
+        elif row.rail_line_in_county:
+            assert row.gap_class == "line_no_station" and row.rail_line_crosses and row.rail_line_km >= 2
+        else:
+            assert row.gap_class == "no_rail" and not row.rail_line_crosses
+        assert st.at[row.nearest_hsr, "hsr_served"]
+    jinan = gaps.set_index("adcode").loc["370105"]  # 天桥区 holds 济南站
+    assert jinan["has_hsr_station"] and "济南" in jinan["stations"]
+
+
+def test_nearest_stations_are_nearest(sd, rail):
+    _, gaps = sd
+    st = rail.stations
+    hsr = st[st["hsr_served"]]
+    for row in gaps.sample(15, random_state=1).itertuples():
+        d = great_circle_km(row.seat_lon, row.seat_lat, hsr["lon"], hsr["lat"])
+        assert row.nearest_hsr_km == pytest.approx(d.min(), rel=1e-6)
+        assert hsr["station_name"].iloc[int(np.argmin(d))] == row.nearest_hsr
+        dall = great_circle_km(row.seat_lon, row.seat_lat, st["lon"], st["lat"])
+        assert row.nearest_station_km == pytest.approx(dall.min(), rel=1e-6)
+    # crow-fly road time labelled as such and consistent with the crowfly module
+    r = gaps.iloc[0]
+    s = st.set_index("station_name").loc[r["nearest_hsr"]]
+    est = crowfly_travel([r["seat_lon"]], [r["seat_lat"]], [s["lon"]], [s["lat"]])
+    assert r["nearest_hsr_road_min"] == pytest.approx(est["time_min"].iloc[0])
+
+
+def test_shandong_helped_counties_against_seed(sd, data_dir):
+    """Seed 000: none of the 10 helped counties has passenger rail; one has freight rail."""
+    from countylink.layers.pairs import load_registry
+
+    _, gaps = sd
+    helped = load_registry("shandong-2024")["helped_adcode"]
+    table = gaps.set_index("adcode").loc[helped]
+    assert len(table) == 10
+    assert not table["has_passenger_station"].any()  # agrees with the seed (2026 station list)
+    # line data cannot tell freight from passenger: counties crossed by a known line are listed
+    crossed = table[table["rail_line_crosses"]]
+    assert set(crossed["gap_class"]) <= {"line_no_station"}
+
+
+def test_pair_rail_columns(sd, rail, data_dir):
+    from countylink.layers.pairs import build_pairs
+
+    counties, gaps = sd
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pairs = build_pairs("shandong-2024", counties=counties)
+    road = crowfly_travel(pairs["helper_seat_lon"], pairs["helper_seat_lat"], pairs["helped_seat_lon"], pairs["helped_seat_lat"])
+    pairs = pairs.assign(road_time_min=road["time_min"].to_numpy())
+    out = add_pair_rail_columns(pairs, gaps, rail)
+    assert len(out) == len(pairs) and out.crs == pairs.crs
+    known = out["helper_adcode"].fillna("").ne("")
+    assert out.loc[known, "helper_gap_class"].notna().all() and out["helped_gap_class"].notna().all()
+    found = out[out["rail_route_found"]]
+    assert len(found) >= 1
+    assert (found["rail_changes"] >= 0).all() and (found["rail_time_min"] > 0).all()
+    assert np.allclose(found["rail_road_ratio"], found["rail_door_min"] / found["road_time_min"])
+    assert out.loc[~known, "rail_time_min"].isna().all()  # unknown helper: no route invented
+    assert set(out["rail_method"]) == {"stop_list_class_speed_estimate"}
+
+
+def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
+    from countylink.cli import main
+
+    runner = CliRunner()
+    env = {"COUNTYLINK_DATA": str(data_dir)}
+    out = tmp_path / "g.csv"
+    r = runner.invoke(main, ["gaps", "--programme", "shandong-2024", "--role", "helped", "--format", "csv", "-o", str(out)], env=env)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out, dtype={"adcode": str})
+    assert len(table) == 10 and (table["role"] == "helped").all()
+    assert table["gap_rank"].is_monotonic_increasing
+    r = runner.invoke(main, ["gaps", "--province", "zhejiang"], env=env)
+    assert r.exit_code == 0 and "gap_class" in r.output and "2021" in r.output
+    r = runner.invoke(main, ["gaps", "--province", "atlantis"], env=env)
+    assert r.exit_code == 2 and "error" in r.output
+    r = runner.invoke(main, ["gaps", "--province", "shandong", "--format", "geojson"], env=env)
+    assert r.exit_code == 2 and "needs -o" in r.output
+    bad = tmp_path / "empty.csv"
+    bad.write_text("")
+    target = tmp_path / "never.csv"
+    r = runner.invoke(main, ["gaps", "--province", "shandong", "--stations", str(bad), "--format", "csv", "-o", str(target)], env=env)
+    assert r.exit_code == 2 and "empty" in r.output and not target.exists()
+
+
+def test_run_step_adds_layers_and_pair_columns(data_dir, tmp_path):
+    from countylink.layers import counties, gaps, pairs
+    from countylink.pipeline import STEPS, RunContext
+
+    assert ("gaps", "countylink.layers.gaps:run_step") in STEPS
+    ctx = RunContext(data_dir=Path(data_dir), out_dir=tmp_path, progress=lambda s: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counties.run_step(ctx)
+        pairs.run_step(ctx)
+        gaps.run_step(ctx)
+    assert {"stations", "rail_lines", "gaps"} <= set(ctx.layers)
+    assert len(ctx.layers["gaps"]) == len(ctx.layers["counties"])
+    assert set(ctx.layers["stations"]["adcode"]) <= set(ctx.layers["counties"]["adcode"])
+    for name in ("pairs_shandong-2024", "pairs_zhejiang-2023"):
+        assert "rail_changes" in ctx.layers[name].columns and "helped_gap_class" in ctx.layers[name].columns
+    assert any("rail:" in n for n in ctx.notes)
