@@ -26,6 +26,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("scenario", "scenario"),
     ("map", "map_command"),
     ("serve", "serve"),
+    ("network", "network"),
+    ("matrix", "matrix"),
 ]
 
 
