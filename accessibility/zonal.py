@@ -43,8 +43,9 @@ def zone_labels(
 ) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """Label every cell with the position (1..n) of the zone holding its centre; 0 = none.
 
-    Returns the label array, the zone ids in label order, and a boolean array
-    (per zone) marking zones that got no cell centre and fell back to one cell.
+    Returns the label array, the zone ids in label order, and ``{label: (row, col)}``
+    for zones that hold no cell centre (smaller than a cell): the cell under
+    their representative point, which they share with the zone that owns it.
     """
     if not isinstance(zones, gpd.GeoDataFrame):
         raise DataError("zones must be a GeoDataFrame")
@@ -63,15 +64,15 @@ def zone_labels(
         dtype="int32",
     )
     counts = np.bincount(labels.ravel(), minlength=len(z) + 1)[1:]
-    fallback = counts == 0
-    for i in np.flatnonzero(fallback):
+    fallback: dict[int, tuple[int, int]] = {}
+    for i in np.flatnonzero(counts == 0):
         geom = z.geometry.iloc[i]
         if geom is None or geom.is_empty:
             continue
         p = geom.representative_point()
         rows, cols = grid.rowcol(np.array([p.x]), np.array([p.y]))
-        if grid.inside(rows, cols)[0] and labels[rows[0], cols[0]] == 0:
-            labels[rows[0], cols[0]] = i + 1
+        if grid.inside(rows, cols)[0]:
+            fallback[int(i) + 1] = (int(rows[0]), int(cols[0]))
     return labels, pd.Index(zones[id_col].astype(str), name=id_col), fallback
 
 
@@ -143,8 +144,15 @@ def zonal_travel_time(
         pop_in = pop[in_zone]
     rows = []
     for k, zid in enumerate(ids, start=1):
-        sel = lab == k
-        zv = v[sel]
+        if k in fallback:
+            r, c = fallback[k]
+            zv = vals[r : r + 1, c]
+            zv = zv[~np.isnan(zv)]
+            zp = pop[r : r + 1, c][: zv.size] if pop is not None else None
+        else:
+            sel = lab == k
+            zv = v[sel]
+            zp = pop_in[sel] if pop is not None else None
         n = int(zv.size)
         reach = zv[np.isfinite(zv)]
         row: dict[str, Any] = {id_col: zid, "cells": n}
@@ -159,15 +167,14 @@ def zonal_travel_time(
         for t in th:
             row[f"area_share_within_{_label(t)}min"] = float((zv <= t).mean()) if n else np.nan
         row["unreached_share"] = float((~np.isfinite(zv)).mean()) if n else np.nan
-        if pop is not None:
-            zp = pop_in[sel]
+        if zp is not None:
             total = float(zp.sum())
             row["population"] = total
             for t in th:
                 row[f"pop_share_within_{_label(t)}min"] = float(zp[zv <= t].sum() / total) if total > 0 else np.nan
         rows.append(row)
     out = pd.DataFrame(rows).set_index(id_col)
-    out["small_zone_fallback"] = fallback
+    out["small_zone_fallback"] = [k in fallback for k in range(1, len(ids) + 1)]
     missing = int((out["cells"] == 0).sum())
     if missing:
         warnings.warn(f"{missing} zone(s) have no cell on the travel-time surface; their statistics are NaN", stacklevel=2)
@@ -253,7 +260,7 @@ def zonal_ruggedness(
     grid = grid_for_area(zones, resolution=float(resolution), pad=2 * float(resolution))
     elev = read_to_grid(dem, grid, resampling=Resampling.average, assume_crs=dem_crs, what="DEM")
     tri = terrain_ruggedness_index(elev)
-    labels, ids, _ = zone_labels(grid, zones, id_col=id_col)
+    labels, ids, fallback = zone_labels(grid, zones, id_col=id_col)
     n = len(ids)
     flat = labels.ravel()
     counts = np.bincount(flat, minlength=n + 1)[1:]
@@ -266,6 +273,10 @@ def zonal_ruggedness(
     for k in range(n):
         idx = order[bounds[k] : bounds[k + 1]]
         cover = ok_counts[k] / counts[k] if counts[k] else 0.0
+        if k + 1 in fallback:  # smaller than a cell: the cell under it
+            r, c = fallback[k + 1]
+            idx = np.array([r * grid.width + c])
+            cover = float(np.isfinite(tri_flat[idx]).all())
         t = tri_flat[idx]
         t = t[np.isfinite(t)]
         e = elev_flat[idx]
