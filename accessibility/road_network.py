@@ -352,6 +352,13 @@ def graph_from_elements(answers: Sequence[dict[str, Any]] | Iterator[dict[str, A
     from osmnx.graph import _create_graph
 
     answers = list(answers)
+    # ways clipped by the area or extract may reference nodes that are absent: drop those refs
+    have = {e["id"] for a in answers for e in a.get("elements", ()) if e.get("type") == "node"}
+    for a in answers:
+        for e in a.get("elements", ()):
+            if e.get("type") == "way" and any(r not in have for r in e["nodes"]):
+                e["nodes"] = [r for r in e["nodes"] if r in have]
+        a["elements"] = [e for e in a.get("elements", ()) if e.get("type") != "way" or len(e["nodes"]) >= 2]
     if not any(a.get("elements") for a in answers):
         raise DataError("no road elements in the OSM data for this area and filter")
     try:
