@@ -1,0 +1,144 @@
+"""``countylink map``: an interactive pairing map as one offline HTML file."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from countylink.cli.options import data_option, output_option
+from countylink.errors import CountylinkError, NotFoundError
+
+#: --layers keys -> layer names in a run (``{p}`` = programme id)
+OPTIONAL = {
+    "rail": ("rail_lines",),
+    "stations": ("stations",),
+    "gaps": ("gaps",),
+    "corridors": ("corridors_{p}",),
+}
+# Steps that build the optional layers when they are not read from a run folder.
+_STEP_FOR = {"rail": "gaps", "stations": "gaps", "gaps": "gaps", "corridors": "corridors"}
+_FALLBACK_SPECS = {"counties": "countylink.layers.counties:run_step", "pairs": "countylink.layers.pairs:run_step",
+                   "gaps": "countylink.layers.gaps:run_step"}
+
+
+def _parse_layers(text: str | None) -> tuple[set[str], bool]:
+    """(--layers keys, whether the user named them explicitly)."""
+    if text is None or text.strip() == "all":
+        return set(OPTIONAL), False
+    if text.strip() == "none":
+        return set(), True
+    keys = {k.strip() for k in text.split(",") if k.strip()}
+    unknown = sorted(keys - set(OPTIONAL))
+    if unknown:
+        raise NotFoundError(f"unknown map layer(s) {', '.join(unknown)}; choose from {', '.join(OPTIONAL)}, all or none")
+    return keys, True
+
+
+def read_run_layers(folder: Path, programmes: tuple[str, ...]) -> dict:
+    """Layers written by ``countylink run`` (``<layer>.geojson``) in ``folder``."""
+    import geopandas as gpd
+
+    if not folder.is_dir():
+        raise NotFoundError(f"run output folder not found: {folder}")
+    names = ["counties", *(f"pairs_{p}" for p in programmes), "stations", "rail_lines", "gaps",
+             *(f"corridors_{p}" for p in programmes)]
+    layers = {}
+    for name in names:
+        path = folder / f"{name}.geojson"
+        if path.exists():
+            layer = gpd.read_file(path)
+            for col in [c for c in layer.columns if c == "adcode" or c.endswith("_adcode")]:
+                layer[col] = layer[col].map(lambda v: None if v is None or v != v else str(v).split(".")[0])
+            layers[name] = layer
+    if "counties" not in layers:
+        raise NotFoundError(f"{folder} has no counties.geojson (is it a countylink run folder?)")
+    return layers
+
+
+def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
+    """Build counties, pairs and the wanted optional layers with the run's own steps."""
+    from countylink.files import data_dir
+    from countylink.layers.pairs import programme_province
+    from countylink.pipeline import STEPS, RunContext, load_step
+
+    provinces = tuple(dict.fromkeys(programme_province(p) for p in programmes))
+    specs = dict(_FALLBACK_SPECS)
+    specs.update({name: spec for name, spec in STEPS})
+    needed = ["counties", "pairs", *dict.fromkeys(_STEP_FOR[k] for k in sorted(wanted))]
+    with tempfile.TemporaryDirectory(prefix="countylink-map-") as tmp:
+        ctx = RunContext(data_dir=data_dir(data), out_dir=Path(tmp), provinces=provinces, programmes=programmes,
+                         progress=lambda msg: click.echo(f"[countylink] {msg}", err=True))
+        for name in needed:
+            if name in specs:
+                load_step(specs[name])(ctx)
+    return ctx.layers
+
+
+@click.command("map")
+@click.option("--programme", "programmes", multiple=True, required=True,
+              help="Programme id (repeatable: several programmes become separate layers).")
+@click.option("--indicator", default="gdp", show_default=True,
+              help="County indicator to shade by ('none' for no shading).")
+@click.option("--scheme", type=click.Choice(["quantiles", "natural_breaks", "equal_interval"]),
+              default="quantiles", show_default=True, help="Classification scheme (mapclassify).")
+@click.option("--classes", "k", type=click.IntRange(1, 9), default=5, show_default=True, help="Number of classes.")
+@click.option("--pair-metric", default="gdp_ratio", show_default=True, help="Pairs column that sets line width.")
+@click.option("--layers", "layers_text", default=None,
+              help="Extra layers, comma-separated: rail,stations,gaps,corridors (default: all that exist; 'none').")
+@click.option("--from", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Read the layers from a 'countylink run' output folder instead of building them.")
+@click.option("--basemap", type=click.Choice(["none", "osm", "amap"]), default="none", show_default=True,
+              help="Base tiles (need network). amap tiles are GCJ-02: vector layers are shifted to match.")
+@click.option("--tolerance", "tolerance_m", type=click.FloatRange(min=0), default=250.0, show_default=True,
+              help="Display simplification tolerance in metres.")
+@data_option
+@output_option
+def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, basemap, tolerance_m, data, output):
+    """Write an interactive pairing map (offline HTML) for one or more programmes.
+
+    Counties are shaded by INDICATOR, each pair is a curved arrow helper →
+    helped; rail lines, stations, gap classes and road corridors are added
+    when available. The file opens with no internet connection.
+    """
+    from countylink.layers.pairs import programme_province
+    from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
+
+    if not str(output).lower().endswith((".html", ".htm")):
+        raise CountylinkError(f"map output must be an .html file, got {output}")
+    programmes = tuple(dict.fromkeys(programmes))
+    for p in programmes:
+        programme_province(p)  # unknown programme -> clear error
+    wanted, explicit = _parse_layers(layers_text)
+    layers = read_run_layers(run_dir, programmes) if run_dir else build_layers(data, programmes, wanted)
+    missing_pairs = [p for p in programmes if f"pairs_{p}" not in layers]
+    if missing_pairs:
+        raise NotFoundError(f"no pairs layer for {', '.join(missing_pairs)}")
+    kwargs = {}
+    for key in sorted(wanted):
+        for pattern in OPTIONAL[key]:
+            if "{p}" in pattern:
+                found = {p: layers[pattern.format(p=p)] for p in programmes if pattern.format(p=p) in layers}
+                if found:
+                    kwargs["corridors"] = found
+                elif explicit:
+                    raise NotFoundError(f"layer '{key}' is not available (no {pattern.format(p='<programme>')} layer)")
+            elif pattern in layers:
+                kwargs[pattern] = layers[pattern]
+            elif explicit:
+                raise NotFoundError(f"layer '{key}' is not available (no {pattern} layer)")
+    pairs = {p: layers[f"pairs_{p}"] for p in programmes}
+    import pandas as pd
+
+    counties = counties_for_pairs(layers["counties"], pd.concat(list(pairs.values()), ignore_index=True))
+    fmap = pairing_map(
+        counties, pairs, indicator=None if indicator == "none" else indicator, scheme=scheme, k=k,
+        pair_metric=pair_metric, basemap=None if basemap == "none" else basemap, tolerance_m=tolerance_m, **kwargs,
+    )
+    path = save_map(fmap, output)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
+    if basemap == "amap":
+        click.echo("note: vector layers were shifted WGS-84 → GCJ-02 to line up with the AMap tiles", err=True)
+
+

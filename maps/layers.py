@@ -1,0 +1,475 @@
+"""Folium layers for countylink's layers: counties, pairs, rail, gaps, corridors.
+
+Every function draws an existing layer; none computes analysis. Each SVG
+path gets a ``cl-*`` CSS class (``cl-county``, ``cl-helper``, ``cl-helped``,
+``cl-pair``, ``cl-rail``, ``cl-rail-hsr``, ``cl-station``, ``cl-station-hsr``,
+``cl-gap``, ``cl-corridor``) so that stylesheets and browser tests can find
+them. Each function returns a list of legend rows (HTML snippets).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from folium.plugins import PolyLineTextPath
+from jinja2 import Template
+
+from countylink.maps.classify import NO_DATA_COLOUR, Classification
+from countylink.maps.geometry import curved_line, round_coordinates
+
+HELPER_OUTLINE = "#1a1a1a"
+HELPED_OUTLINE = "#e7298a"
+PROGRAMME_COLOURS = ["#d95f02", "#7570b3", "#1b9e77", "#66a61e", "#a6761d"]
+HSR_COLOUR = "#e41a1c"
+RAIL_COLOUR = "#4d4d4d"
+GAP_OUTLINE = "#ff7f00"
+
+# (column, label) of road figures a pairs layer may carry (first match wins)
+ROAD_TIME_COLUMNS = [("road_time_min", 1.0), ("road_time_h", 60.0), ("road_time_s", 1 / 60), ("time_s", 1 / 60)]
+ROAD_METHOD_COLUMNS = ["road_method", "method"]
+RAIL_COLUMNS = [
+    ("helper_gap_class", "rail gap class, helper"),
+    ("helped_gap_class", "rail gap class, helped"),
+    ("helper_rail_station", "nearest station, helper"),
+    ("helped_rail_station", "nearest station, helped"),
+    ("rail_time_min", "rail time, station to station (min)"),
+    ("rail_door_min", "rail time, seat to seat (min)"),
+    ("rail_changes", "rail changes"),
+    ("rail_method", "rail method"),
+    ("rail_road_ratio", "rail / road time"),
+]
+
+
+class HtmlPopup(MacroElement):
+    """A Leaflet popup bound from an HTML string (folium's Popup needs jQuery)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: {{ this.max_width }}});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content: str, *, max_width: int = 400):
+        super().__init__()
+        self._name = "HtmlPopup"
+        self.content, self.max_width = content, int(max_width)
+
+
+def _esc(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _isna(value) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(series: pd.Series | None, i: int) -> str:
+    return "" if series is None or _isna(series.iloc[i]) else str(series.iloc[i])
+
+
+def _year_text(series: pd.Series | None, i: int) -> str:
+    """Years print without a decimal point even when the column is float."""
+    text = _text(series, i)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def fmt_number(value, digits: int = 3) -> str:
+    """Compact human number (``"—"`` when missing)."""
+    if _isna(value):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        v = float(value)
+        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
+            return f"{v:,.{digits}g}"
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if not v.is_integer() else f"{int(v):,}"
+    return str(value)
+
+
+def _features(gdf: gpd.GeoDataFrame, props: pd.DataFrame) -> dict:
+    """GeoJSON FeatureCollection with only ``props`` as properties."""
+    out = gpd.GeoDataFrame(props.copy(), geometry=gdf.geometry.values, crs=gdf.crs)
+    out.index = [str(i) for i in range(len(out))]
+    return json.loads(out.to_json(drop_id=False, na="null"))
+
+
+def add_county_layer(
+    parent,
+    counties: gpd.GeoDataFrame,
+    *,
+    indicator: str | None,
+    classification: Classification | None,
+    units: str,
+    name: str,
+) -> folium.FeatureGroup:
+    """County polygons filled by indicator class (no-data grey), with tooltips."""
+    group = folium.FeatureGroup(name=name, show=True)
+    props = pd.DataFrame(
+        {"name": counties["name"].astype(str), "prefecture": counties.get("prefecture", pd.Series("", index=counties.index)).astype(str)},
+        index=counties.index,
+    )
+    if indicator is not None and classification is not None:
+        values = counties[indicator]
+        props["value"] = [
+            "no data" if _isna(v) else f"{fmt_number(v)} {units}".strip() for v in values
+        ]
+        src = counties.get(f"{indicator}_source")
+        yr = counties.get(f"{indicator}_year")
+        props["source"] = [
+            "" if _isna(values.iloc[i]) else ", ".join(
+                x for x in (_text(src, i), _year_text(yr, i)) if x
+            )
+            for i in range(len(counties))
+        ]
+        props["fill"] = [classification.colour_of(label) for label in counties.index]
+        fields, aliases = ["name", "prefecture", "value", "source"], ["County", "Prefecture", indicator, "Source, year"]
+    else:
+        props["fill"] = NO_DATA_COLOUR
+        fields, aliases = ["name", "prefecture"], ["County", "Prefecture"]
+
+    folium.GeoJson(
+        _features(counties, props),
+        name=name,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "fillOpacity": 0.75,
+            "color": "#ffffff",
+            "weight": 0.6,
+            "className": "cl-county",
+        },
+        highlight_function=lambda f: {"weight": 2, "color": "#333333"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        smooth_factor=0.5,
+    ).add_to(group)
+    group.add_to(parent)
+    return group
+
+
+def add_role_outlines(
+    parent,
+    counties: gpd.GeoDataFrame,
+    pairs: pd.DataFrame,
+    *,
+    programme_label: str,
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Outline helper counties (solid dark) and helped counties (dashed pink)."""
+    group = folium.FeatureGroup(name=f"Helper / helped counties — {programme_label}", show=show)
+    by_code = counties.set_index("adcode")
+    for role, colour, dash in (("helper", HELPER_OUTLINE, None), ("helped", HELPED_OUTLINE, "6 4")):
+        codes = [c for c in pairs[f"{role}_adcode"].dropna().astype(str) if c and c in by_code.index]
+        if not codes:
+            continue
+        sub = by_code.loc[list(dict.fromkeys(codes))].reset_index()
+        props = pd.DataFrame({"name": sub["name"].astype(str), "role": role})
+        folium.GeoJson(
+            _features(sub, props),
+            name=f"{role} counties",
+            style_function=lambda f, colour=colour, dash=dash, role=role: {
+                "fill": False,
+                "color": colour,
+                "weight": 2.6,
+                "dashArray": dash,
+                "interactive": False,
+                "className": f"cl-{role}",
+            },
+        ).add_to(group)
+    group.add_to(parent)
+    return group
+
+
+def road_time(row: pd.Series) -> tuple[float | None, str | None]:
+    """Road time in minutes and its ``method`` from whichever columns the pairs layer has."""
+    minutes = None
+    for col, factor in ROAD_TIME_COLUMNS:
+        if col in row.index and not _isna(row[col]):
+            minutes = float(row[col]) * factor
+            break
+    method = next((str(row[c]) for c in ROAD_METHOD_COLUMNS if c in row.index and not _isna(row[c])), None)
+    return minutes, method
+
+
+def pair_popup_html(row: pd.Series, *, indicators: Sequence[str] = ("gdp",)) -> str:
+    """HTML table with a pair's figures (names, GDP ratio, road time + method, rail gap classes)."""
+    rows: list[tuple[str, str]] = [
+        ("Helper → helped", f"{_esc(row.get('helper_name') or 'unknown')} → {_esc(row.get('helped_name'))}"),
+        ("Adcodes", f"{_esc(row.get('helper_adcode') or '—')} → {_esc(row.get('helped_adcode'))}"),
+        ("Status", _esc(row.get("status"))),
+    ]
+    if "gdp_ratio" in row.index:
+        rows.append(("GDP ratio (helper / helped)", fmt_number(row["gdp_ratio"])))
+    for ind in indicators:
+        for role in ("helper", "helped"):
+            col = f"{role}_{ind}"
+            if col in row.index:
+                extra = [str(row[c]) for c in (f"{col}_year", f"{col}_source") if c in row.index and not _isna(row[c])]
+                tail = f" <small>({_esc(', '.join(extra))})</small>" if extra else ""
+                rows.append((f"{ind}, {role}", fmt_number(row[col]) + tail))
+    if "crowfly_km" in row.index:
+        rows.append(("Crow-fly distance (km)", fmt_number(row["crowfly_km"])))
+    minutes, method = road_time(row)
+    if minutes is not None or method is not None:
+        t = "—" if minutes is None else f"{minutes / 60:.1f} h ({minutes:.0f} min)"
+        rows.append(("Road time", f"{t} <small>[method: {_esc(method or 'not stated')}]</small>"))
+    for col, label in RAIL_COLUMNS:
+        if col in row.index:
+            rows.append((label.capitalize(), _esc(fmt_number(row[col]))))
+    if "source" in row.index and not _isna(row["source"]):
+        rows.append(("Pair source", _esc(row["source"])))
+    body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f"<table class='cl-pair-figures'>{body}</table>"
+
+
+def _scale_widths(values: pd.Series, lo: float = 1.5, hi: float = 6.0) -> tuple[pd.Series, float, float]:
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    vmin, vmax = (float(v.min()), float(v.max())) if v.notna().any() else (math.nan, math.nan)
+    if v.notna().sum() == 0:
+        return pd.Series(lo, index=values.index), vmin, vmax
+    span = vmax - vmin
+    w = lo + (hi - lo) * ((v - vmin) / span if span > 0 else 0.5)
+    return w.fillna(lo), vmin, vmax
+
+
+def add_pair_layer(
+    parent,
+    pairs: gpd.GeoDataFrame,
+    *,
+    programme: str,
+    programme_label: str,
+    colour: str,
+    metric: str | None = "gdp_ratio",
+    indicators: Sequence[str] = ("gdp",),
+    show: bool = True,
+) -> tuple[folium.FeatureGroup, list[str]]:
+    """One curved, arrowed line per pair (helper → helped), width by ``metric``.
+
+    Pairs without geometry (helper unknown) get no line; the legend says how
+    many.
+    """
+    group = folium.FeatureGroup(name=f"Pairs — {programme_label}", show=show)
+    has_metric = metric is not None and metric in pairs.columns
+    widths, vmin, vmax = _scale_widths(pairs[metric] if has_metric else pd.Series(np.nan, index=pairs.index))
+    drawn = 0
+    for label, row in pairs.iterrows():
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        coords = list(geom.coords)
+        arc = curved_line(coords[0][:2], coords[-1][:2])
+        tip = f"{row.get('helper_name')} → {row.get('helped_name')}"
+        if has_metric and not _isna(row[metric]):
+            tip += f" · {metric} {fmt_number(row[metric])}"
+        line = folium.PolyLine(
+            [(lat, lon) for lon, lat in arc.coords],
+            color=colour,
+            weight=float(widths[label]),
+            opacity=0.9,
+            dash_array=None if (has_metric and not _isna(row[metric])) else "5 5",
+            class_name=f"cl-pair cl-pair-{programme}",
+            tooltip=folium.Tooltip(_esc(tip)),
+        )
+        line.add_to(group)
+        line.add_child(HtmlPopup(pair_popup_html(row, indicators=indicators), max_width=420))
+        PolyLineTextPath(
+            line, "►", center=True, offset=5,
+            attributes={"fill": colour, "font-size": "16", "class": "cl-arrow"},
+        ).add_to(group)
+        drawn += 1
+    group.add_to(parent)
+    legend = [
+        f"<div><svg width='34' height='12'><line x1='2' y1='6' x2='26' y2='6' stroke='{colour}' stroke-width='3'/>"
+        f"<text x='24' y='10' font-size='10' fill='{colour}'>►</text></svg> {_esc(programme_label)}: "
+        f"{drawn} pair line{'s' * (drawn != 1)} helper → helped</div>"
+    ]
+    if has_metric and not math.isnan(vmin):
+        legend.append(
+            f"<div style='padding-left:38px'>width: {_esc(metric)} {fmt_number(vmin)} (thin) – {fmt_number(vmax)} (thick); dashed = unknown</div>"
+        )
+    missing = len(pairs) - drawn
+    if missing:
+        legend.append(
+            f"<div style='padding-left:38px'>{missing} pair{'s' * (missing != 1)} with unknown helper: helped county outlined, no line</div>"
+        )
+    return group, legend
+
+
+def _flag(series: pd.Series | None, index) -> pd.Series:
+    if series is None:
+        return pd.Series(False, index=index)
+    s = series
+    if s.dtype == object:
+        s = s.astype(str).str.lower().isin({"yes", "true", "1", "highspeed", "high-speed", "hsr"})
+    return s.fillna(False).astype(bool)
+
+
+def high_speed_mask(lines: gpd.GeoDataFrame) -> pd.Series:
+    """Which rail lines are high-speed, from whatever flag the layer carries."""
+    for col in ("highspeed", "is_hsr", "hsr", "high_speed"):
+        if col in lines.columns:
+            return _flag(lines[col], lines.index)
+    for col in ("kind", "class", "category", "type", "usage"):
+        if col in lines.columns:
+            return lines[col].astype(str).str.lower().str.contains("high|hsr|高铁|高速", regex=True)
+    return pd.Series(False, index=lines.index)
+
+
+def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[folium.FeatureGroup], list[str]]:
+    """Rail lines, high-speed (red, thick) separate from conventional (grey)."""
+    hsr = high_speed_mask(rail_lines)
+    name_col = next((c for c in ("name", "line_name") if c in rail_lines.columns), None)
+    groups, legend = [], []
+    for flag, label, colour, weight, cls in (
+        (True, "Rail lines — high-speed", HSR_COLOUR, 3.0, "cl-rail-hsr"),
+        (False, "Rail lines — conventional", RAIL_COLOUR, 1.8, "cl-rail"),
+    ):
+        sub = rail_lines[hsr == flag]
+        sub = sub[sub.geometry.notna() & ~sub.geometry.is_empty]
+        if sub.empty:
+            continue
+        props = pd.DataFrame({"name": sub[name_col].astype(str) if name_col else label}, index=sub.index)
+        group = folium.FeatureGroup(name=label, show=True)
+        folium.GeoJson(
+            _features(sub, props),
+            style_function=lambda f, colour=colour, weight=weight, cls=cls: {
+                "color": colour, "weight": weight, "opacity": 0.85, "className": cls,
+                "dashArray": None if cls == "cl-rail-hsr" else "4 3",
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[label]),
+        ).add_to(group)
+        group.add_to(parent)
+        groups.append(group)
+        dash = "" if flag else " stroke-dasharray='4 3'"
+        legend.append(
+            f"<div><svg width='34' height='12'><line x1='2' y1='6' x2='30' y2='6' stroke='{colour}' "
+            f"stroke-width='{weight}'{dash}/></svg> {label} ({len(sub)})</div>"
+        )
+    return groups, legend
+
+
+def add_station_layer(parent, stations: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, list[str]]:
+    """Passenger stations; stations with high-speed service drawn larger and red."""
+    hsr = _flag(stations["hsr_served"], stations.index) if "hsr_served" in stations.columns else high_speed_mask(stations)
+    name_col = next((c for c in ("name", "station_name") if c in stations.columns), None)
+    props = pd.DataFrame(index=stations.index)
+    props["name"] = stations[name_col].astype(str) if name_col else ""
+    props["hsr"] = np.where(hsr, "yes", "no")
+    fields, aliases = ["name", "hsr"], ["Station", "High-speed service"]
+    for col, alias in (("n_trains", "Trains stopping"), ("n_trains_hsr", "High-speed trains")):
+        if col in stations.columns:
+            props[col] = [fmt_number(v) for v in stations[col]]
+            fields.append(col)
+            aliases.append(alias)
+    stations = stations.set_geometry(round_coordinates(stations.geometry))
+    group = folium.FeatureGroup(name="Rail stations", show=True)
+    folium.GeoJson(
+        _features(stations, props),
+        marker=folium.CircleMarker(radius=3),
+        style_function=lambda f: (
+            {"radius": 5, "fill": True, "color": "#ffffff", "weight": 1.2, "fillColor": HSR_COLOUR, "fillOpacity": 1, "className": "cl-station cl-station-hsr"}
+            if f["properties"]["hsr"] == "yes"
+            else {"radius": 3, "fill": True, "color": "#222222", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 1, "className": "cl-station"}
+        ),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
+    ).add_to(group)
+    group.add_to(parent)
+    n_hsr = int(hsr.sum())
+    legend = [
+        f"<div><svg width='34' height='12'><circle cx='16' cy='6' r='5' fill='{HSR_COLOUR}' stroke='#fff'/></svg> station with high-speed service ({n_hsr})</div>",
+        f"<div><svg width='34' height='12'><circle cx='16' cy='6' r='3' fill='#fff' stroke='#222'/></svg> other passenger station ({len(stations) - n_hsr})</div>",
+    ]
+    return group, legend
+
+
+GAP_PALETTE = ["#d7191c", "#fdae61", "#ffffbf", "#abd9e9", "#2c7bb6", "#5e3c99"]  # worst gap first
+
+
+def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, list[str]]:
+    """Counties by rail ``gap_class``; counties without a passenger station outlined orange.
+
+    Drawn on the (simplified) county polygons joined by ``adcode``; off by
+    default so the indicator shading stays readable.
+    """
+    table = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
+    table["adcode"] = table["adcode"].astype(str)
+    merged = counties[["adcode", "name", "geometry"]].merge(table.drop(columns=["name"], errors="ignore"), on="adcode", how="inner")
+    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=counties.crs)
+    label_col = "gap_label" if "gap_label" in merged else "gap_class"
+    if "gap_rank" in merged:  # worst (0) red ... best blue
+        ranks = merged[[label_col, "gap_rank"]].dropna().drop_duplicates(label_col).sort_values("gap_rank")
+        classes = ranks[label_col].astype(str).tolist()
+    else:
+        classes = sorted(merged[label_col].dropna().astype(str).unique()) if label_col in merged else []
+    colours = {c: GAP_PALETTE[i % len(GAP_PALETTE)] for i, c in enumerate(classes)}
+    no_station = (~_flag(merged["has_passenger_station"], merged.index)) if "has_passenger_station" in merged else pd.Series(False, index=merged.index)
+    props = pd.DataFrame(
+        {
+            "name": merged["name"].astype(str),
+            "gap_class": merged[label_col].astype(str) if label_col in merged else "",
+            "no_station": np.where(no_station, "yes", "no"),
+        },
+        index=merged.index,
+    )
+    group = folium.FeatureGroup(name="Rail gap classes", show=False)
+    folium.GeoJson(
+        _features(merged, props),
+        style_function=lambda f: {
+            "fillColor": colours.get(f["properties"]["gap_class"], NO_DATA_COLOUR),
+            "fillOpacity": 0.6,
+            "color": GAP_OUTLINE if f["properties"]["no_station"] == "yes" else "#ffffff",
+            "weight": 2.5 if f["properties"]["no_station"] == "yes" else 0.5,
+            "className": "cl-gap",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name", "gap_class", "no_station"], aliases=["County", "Rail gap class", "No passenger station"]),
+    ).add_to(group)
+    group.add_to(parent)
+    legend = [
+        f"<div><svg width='34' height='12'><rect x='8' y='1' width='16' height='10' fill='{colours[c]}'/></svg> gap class: {_esc(c)}</div>"
+        for c in classes
+    ]
+    if no_station.any():
+        legend.append(
+            f"<div><svg width='34' height='12'><rect x='8' y='1' width='16' height='10' fill='none' stroke='{GAP_OUTLINE}' stroke-width='2.5'/></svg> no passenger station ({int(no_station.sum())})</div>"
+        )
+    return group, legend
+
+
+def add_corridor_layer(
+    parent, corridors: gpd.GeoDataFrame, *, programme_label: str, colour: str
+) -> tuple[folium.FeatureGroup, list[str]]:
+    """Road corridors between partners (fastest routes), with time and ``method``."""
+    sub = corridors[corridors.geometry.notna() & ~corridors.geometry.is_empty]
+    props = pd.DataFrame(index=sub.index)
+    props["pair"] = [
+        f"{r.get('helper_name', '')} → {r.get('helped_name', '')}" if "helped_name" in sub.columns else str(r.get("pair_id", ""))
+        for _, r in sub.iterrows()
+    ]
+    props["time"] = [
+        "—" if (m := road_time(r)[0]) is None else f"{m / 60:.1f} h" for _, r in sub.iterrows()
+    ]
+    props["method"] = [road_time(r)[1] or "not stated" for _, r in sub.iterrows()]
+    group = folium.FeatureGroup(name=f"Road corridors — {programme_label}", show=True)
+    folium.GeoJson(
+        _features(sub, props),
+        style_function=lambda f: {"color": colour, "weight": 2.2, "opacity": 0.7, "dashArray": "1 4", "className": "cl-corridor"},
+        tooltip=folium.GeoJsonTooltip(fields=["pair", "time", "method"], aliases=["Corridor", "Road time", "Method"]),
+    ).add_to(group)
+    group.add_to(parent)
+    legend = [
+        f"<div><svg width='34' height='12'><line x1='2' y1='6' x2='30' y2='6' stroke='{colour}' stroke-width='2.2' "
+        f"stroke-dasharray='1 4'/></svg> road corridors, {_esc(programme_label)} ({len(sub)})</div>"
+    ]
+    return group, legend
