@@ -16,6 +16,9 @@ from countylink.errors import NotFoundError
 LAYERS: dict[str, str] = {
     "counties": "countylink.layers.catalog:_counties",
     "pairs": "countylink.layers.catalog:_pairs",
+    "stations": "countylink.layers.catalog:_stations",
+    "rail_lines": "countylink.layers.catalog:_rail_lines",
+    "gaps": "countylink.layers.catalog:_gaps",
 }
 
 #: layers that belong to a programme (need --programme)
@@ -64,3 +67,32 @@ def _pairs(*, provinces, programme, data, registry=None, indicators=None, **_):
         provinces = (programme_province(programme),)
     counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
     return build_pairs(programme, counties=counties, registry=registry)
+
+
+def _rail(provinces, data, indicators):
+    from countylink.layers.counties import counties_layer
+    from countylink.layers.gaps import load_rail_data
+
+    counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
+    return counties, load_rail_data(data=data)
+
+
+def _stations(*, provinces, data, indicators=None, **_):
+    from countylink.layers.stations import stations_layer
+
+    counties, rail = _rail(provinces, data, indicators)
+    return stations_layer(counties, rail.stations)
+
+
+def _rail_lines(*, provinces, data, indicators=None, **_):
+    from countylink.layers.rail_lines import rail_lines_layer
+
+    counties, rail = _rail(provinces, data, indicators)
+    return rail_lines_layer(counties, rail.lines)
+
+
+def _gaps(*, provinces, data, indicators=None, **_):
+    from countylink.layers.gaps import gaps_layer
+
+    counties, rail = _rail(provinces, data, indicators)
+    return gaps_layer(counties, rail)
