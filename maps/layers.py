@@ -54,15 +54,15 @@ class HtmlPopup(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: {{ this.max_width }}});
+        {{ this._parent.get_name() }}.bindPopup({{ this.content|tojson }}, {maxWidth: {{ this.max_width }}, minWidth: {{ this.min_width }}});
         {% endmacro %}
         """
     )
 
-    def __init__(self, content: str, *, max_width: int = 400):
+    def __init__(self, content: str, *, max_width: int = 400, min_width: int = 50):
         super().__init__()
         self._name = "HtmlPopup"
-        self.content, self.max_width = content, int(max_width)
+        self.content, self.max_width, self.min_width = content, int(max_width), int(min_width)
 
 
 def _esc(value) -> str:
@@ -229,7 +229,8 @@ def pair_popup_html(row: pd.Series, *, indicators: Sequence[str] = ("gdp",)) -> 
         if col in row.index:
             rows.append((label.capitalize(), _esc(fmt_number(row[col]))))
     if "source" in row.index and not _isna(row["source"]):
-        rows.append(("Pair source", _esc(row["source"])))
+        src = str(row["source"])
+        rows.append(("Pair source", _esc(src if len(src) <= 240 else src[:237] + "…")))
     body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='cl-pair-figures'>{body}</table>"
 
@@ -283,7 +284,7 @@ def add_pair_layer(
             tooltip=folium.Tooltip(_esc(tip)),
         )
         line.add_to(group)
-        line.add_child(HtmlPopup(pair_popup_html(row, indicators=indicators), max_width=420))
+        line.add_child(HtmlPopup(pair_popup_html(row, indicators=indicators), max_width=460, min_width=340))
         PolyLineTextPath(
             line, "►", center=True, offset=5,
             attributes={"fill": colour, "font-size": "16", "class": "cl-arrow"},

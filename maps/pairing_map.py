@@ -103,6 +103,8 @@ class _Overlay(MacroElement):
           .leaflet-container { background: {{ this.background }}; font-family: "DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
           .leaflet-control-layers, .leaflet-control-attribution { font-size: 11px; }
           .leaflet-popup-content { font-size: 12px; }
+          table.cl-pair-figures th { white-space: nowrap; vertical-align: top; }
+          table.cl-pair-figures td { word-break: break-word; }
           .cl-title { position: absolute; top: 10px; left: 56px; z-index: 1000; max-width: 40%;
                       background: rgba(255,255,255,.92); padding: 6px 14px; border-radius: 4px;
                       font: 600 15px/1.3 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); text-align: center; }
@@ -303,7 +305,8 @@ def pairing_map(
             attributions=attributions,
         )
     )
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    # keep the legend (bottom left, ~350 px wide) from covering the counties
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]], padding_top_left=(300, 40), padding_bottom_right=(20, 20))
     return fmap
 
 
