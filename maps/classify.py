@@ -6,6 +6,7 @@ no-data colour, so an unknown GDP is not shown as a small one.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import mapclassify
@@ -97,7 +98,10 @@ def classify(values: pd.Series, *, scheme: str = "quantiles", k: int = 5) -> Cla
         bins = [float(present.max())]
         yb = np.zeros(len(present), dtype=int)
     else:
-        fitted = cls(present.to_numpy(), k=k)
+        with warnings.catch_warnings():
+            # mapclassify's Fisher–Jenks falls back to pure Python without numba: fine for counties
+            warnings.filterwarnings("ignore", message="Numba not installed")
+            fitted = cls(present.to_numpy(), k=k)
         bins = [float(b) for b in fitted.bins]
         yb = np.asarray(fitted.yb, dtype=int)
     classes = pd.Series(pd.NA, index=numeric.index, dtype="Int64")

