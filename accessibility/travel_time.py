@@ -175,13 +175,87 @@ def _edge_lookup(network: RoutingNetwork, u: np.ndarray, v: np.ndarray) -> np.nd
     return pos
 
 
+# Time and length packed into one exact float64 weight: whole milliseconds in the
+# high 26 bits, whole centimetres in the low 27 bits (sums stay below 2**53, so
+# float addition is exact). Dijkstra on the packed weight finds the fastest path
+# (ties broken by length) and its length in one pass, without predecessor trees.
+# Routes that could overflow a field (over about 9 h, or 1,300 km) are redone
+# exactly with predecessor trees -- inter-county trips inside a province fit.
+_LEN_BITS = 27
+_LEN_SCALE = float(2**_LEN_BITS)
+_LEN_UNIT_M = 0.01
+_MAX_MS = float(2**26)
+
+
+def _packed_weights(network: RoutingNetwork) -> tuple[csr_matrix, float] | None:
+    """CSR matrix of packed (ms, m) weights and the graph's top speed in m/ms, or None if unsafe."""
+    cached = getattr(network, "_packed", None)
+    if cached is not None:
+        return cached
+    t_ms = np.round(network.edge_times * 1000.0)
+    len_m = np.round(network.edge_lengths / _LEN_UNIT_M)  # in centimetres
+    moving = network.edge_times > 0
+    if np.any(len_m[~moving] > 0) or np.any(len_m < 0):
+        result = None  # zero-time edges with length: no speed bound, use the exact fallback
+    else:
+        # top speed in centimetres per millisecond bounds a route's length by its time
+        vmax = float(np.max(network.edge_lengths[moving] / _LEN_UNIT_M / (network.edge_times[moving] * 1000.0),
+                            initial=0.0))
+        u, v = np.divmod(network.edge_keys, network.n)
+        packed = np.maximum(t_ms * _LEN_SCALE + len_m, 1.0)  # explicit zeros would drop the edge
+        result = (csr_matrix((packed, (u, v)), shape=(network.n, network.n)), vmax)
+    object.__setattr__(network, "_packed", result)
+    return result
+
+
 def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
                 progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
     """Fastest network time (s) and its length (m) for node-index pairs ``src[i] → dst[i]``.
 
-    Dijkstra runs once per unique source node (in memory-bounded chunks);
-    index -1 or unreachable pairs give NaN.
+    One Dijkstra per unique source node over packed (milliseconds, metres)
+    weights gives both figures exactly for edge values rounded to 1 ms and
+    1 cm; pairs that could overflow the packing (routes over about 9 h or
+    1,300 km) are recomputed with predecessor trees. Index -1 or unreachable pairs give NaN.
     """
+    packed = _packed_weights(network)
+    if packed is None:
+        return _route_pairs_predecessors(network, src, dst, progress=progress, desc=desc)
+    weights, vmax = packed
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    time_s = np.full(len(src), np.nan)
+    dist_m = np.full(len(src), np.nan)
+    valid = (src >= 0) & (dst >= 0)
+    if not valid.any():
+        return time_s, dist_m
+    sources, inverse = np.unique(src[valid], return_inverse=True)
+    rows_per_chunk = max(1, _CHUNK_BYTES // (network.n * 8))
+    bar = tqdm(total=len(sources), desc=desc, unit=" origins", disable=not progress or len(sources) < 50,
+               mininterval=0.5)
+    pair_idx = np.nonzero(valid)[0]
+    for start in range(0, len(sources), rows_per_chunk):
+        chunk = sources[start:start + rows_per_chunk]
+        dist = dijkstra(weights, directed=True, indices=chunk)
+        sel = (inverse >= start) & (inverse < start + len(chunk))
+        total = dist[inverse[sel] - start, dst[pair_idx[sel]]]
+        total[~np.isfinite(total)] = np.nan  # unreachable
+        ms = np.floor(total / _LEN_SCALE)
+        time_s[pair_idx[sel]] = ms / 1000.0
+        dist_m[pair_idx[sel]] = (total - ms * _LEN_SCALE) * _LEN_UNIT_M
+        bar.update(len(chunk))
+    bar.close()
+    # a route whose length could fill the length bits, or whose time the time bits
+    ms_all = time_s * 1000.0
+    risky = np.isfinite(time_s) & ((ms_all * vmax + 10_000.0 >= _LEN_SCALE) | (ms_all >= _MAX_MS / 2))
+    if risky.any():
+        t2, d2 = _route_pairs_predecessors(network, src[risky], dst[risky], progress=False, desc=desc)
+        time_s[risky], dist_m[risky] = t2, d2
+    return time_s, dist_m
+
+
+def _route_pairs_predecessors(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
+                              progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
+    """Exact float times with lengths read back along predecessor trees (fallback path)."""
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     time_s = np.full(len(src), np.nan)

@@ -17,8 +17,10 @@ offset so snapping is exercised) are routed on the full N×N matrix by:
 * pandana (contraction hierarchies) ``shortest_path_lengths`` on all N² pairs;
 * routingkit-cch (customizable CH) one-to-many from every origin.
 
-Preprocessing (CSR build, CH build/customisation) is reported separately and
-excluded from the ratios, which compare the query phase for the full matrix.
+Preparation (countylink: CSR + KD-tree; CH libraries: ordering, contraction,
+customisation) is reported separately. ``ratio_vs_ch`` compares a one-off full
+matrix end to end (preparation + queries), which is what a user computing one
+matrix pays; the queries-only ratio is printed on the line before it.
 The answers are cross-checked (times within 0.1 %) before timing is trusted.
 The last line is ``ratio_vs_networkx=X ratio_vs_ch=Y`` for the largest graph,
 where Y is against the faster CH library. ``--memory`` also reports the peak
@@ -102,7 +104,7 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
         # pandana stores weights in fixed point: allow 0.1 % or 1 s
         assert np.all(diff <= np.maximum(1e-3 * network_time, 1.0)), f"pandana differs by {diff.max():.2f} s"
         print(f"pandana CH: build {t_pp:.3f} s, full matrix {t_pd:.3f} s (max diff {diff.max():.3f} s)")
-        ch_times["pandana"] = t_pd
+        ch_times["pandana"] = (t_pp, t_pd)
     except ImportError:
         print("pandana not installed")
     # routingkit-cch (customizable CH)
@@ -129,15 +131,24 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
         assert np.all(diff <= np.maximum(1e-3 * network_time, 1.0)), f"routingkit-cch differs by {diff.max():.2f} s"
         print(f"routingkit-cch: order+build+customise {t_rp:.3f} s, full matrix (one-to-many) {t_rk:.3f} s "
               f"(max diff {diff.max():.3f} s)")
-        ch_times["routingkit-cch"] = t_rk
+        ch_times["routingkit-cch"] = (t_rp, t_rk)
     except ImportError:
         print("routingkit-cch not installed")
-    best = min(ch_times, key=ch_times.get) if ch_times else None
     ratio_nx = t_nx / t_ours
-    ratio_ch = ch_times[best] / t_ours if best else float("nan")
-    print(f"{name}: {ratio_nx:.0f}x faster than networkx; "
-          + (f"{ratio_ch:.2f}x vs fastest CH ({best})" if best else "no CH library"))
-    return {"ratio_nx": ratio_nx, "ratio_ch": ratio_ch}
+    out = {"ratio_nx": ratio_nx, "ratio_ch": float("nan"), "ratio_ch_queries": float("nan"), "ch": None}
+    if ch_times:
+        # a one-off N×N matrix pays each engine's preparation too: CH contraction and
+        # customisation for the CH libraries, CSR + KD-tree for countylink
+        best = min(ch_times, key=lambda k: sum(ch_times[k]))
+        prep, query = ch_times[best]
+        out.update(ch=best, ratio_ch=(prep + query) / (t_prep + t_ours),
+                   ratio_ch_queries=min(q for _, q in ch_times.values()) / t_ours)
+        print(f"{name}: {ratio_nx:.0f}x faster than the networkx loop; vs fastest CH ({best}) "
+              f"end to end (prepare + full matrix) {out['ratio_ch']:.2f}x, "
+              f"queries only {out['ratio_ch_queries']:.2f}x (below 1 = CH faster)")
+    else:
+        print(f"{name}: {ratio_nx:.0f}x faster than the networkx loop; no CH library")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
               f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     bench_graph("helsinki-drive", drive, args.points, args.nx_sample)
     res = bench_graph("helsinki-all", biggest, args.points, args.nx_sample)
+    print(f"queries-only ratio vs {res['ch']}: {res['ratio_ch_queries']:.2f} (CH preparation excluded)")
     print(f"ratio_vs_networkx={res['ratio_nx']:.1f} ratio_vs_ch={res['ratio_ch']:.2f}")
     return 0
 

@@ -36,7 +36,8 @@ def test_corridors_are_continuous_and_match_the_matrix(graph):
                                 geometry=[shapely.box(20, 59, mid, 61), shapely.box(mid, 59, 30, 61)], crs=4326)
     routes = fastest_corridors(graph, o, d, counties=counties)
     times = travel_time_pairs(net, o, d, progress=False)
-    assert routes["time_s"].to_numpy() == pytest.approx(times["time_s"].to_numpy(), rel=1e-9)
+    # the matrix sums edge times rounded to 1 ms; the corridor sums exact float times
+    assert routes["time_s"].to_numpy() == pytest.approx(times["time_s"].to_numpy(), rel=1e-4)
     for i, row in routes.iterrows():
         coords = np.asarray(row.geometry.coords)
         assert tuple(coords[0]) == (o.lon[i], o.lat[i]) and tuple(coords[-1]) == (d.lon[i], d.lat[i])
