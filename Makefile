@@ -20,7 +20,7 @@ setup: $(BIN)/countylink
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download),
 # and a CJK font so county names render in the screenshots.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@dpkg -s chromium fonts-wqy-microhei >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; fi; }
 
