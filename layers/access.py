@@ -212,9 +212,19 @@ def run_step(ctx) -> None:
         f"access: station travel-time surface at {PIPELINE_RESOLUTION_M:g} m "
         + ("(road graph)" if roads is not None else "(no road graph: off-road walking + stations only)")
     )
-    surfaces, table = access_by_province(
-        counties, target="stations", resolution=PIPELINE_RESOLUTION_M, roads=roads, data=ctx.data_dir
-    )
+    try:
+        surfaces, table = access_by_province(
+            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, roads=roads, data=ctx.data_dir
+        )
+    except CountylinkError as exc:
+        if roads is None:
+            raise
+        # a graph of another place (or a partial one) must not sink the whole run
+        ctx.notes.append(f"access: road graph not used for the surface ({exc}); off-road surface instead")
+        roads = None
+        surfaces, table = access_by_province(
+            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, data=ctx.data_dir
+        )
     out_dir = Path(ctx.out_dir)
     for province, surface in surfaces.items():
         code = counties.loc[counties["province"] == province, "adcode"].iloc[0][:2] if province != "all" else "all"
@@ -228,11 +238,47 @@ def run_step(ctx) -> None:
     ctx.layers["access_stations"] = table.reset_index()
     key = "gaps" if "gaps" in ctx.layers else "counties"
     layer = add_access_columns(ctx.layers[key], table)
+    tables = {"": table}
+    if roads is None:
+        # Without a road graph the walking surface answers "on foot"; planners also
+        # need a drive estimate, so add the product's crow-fly model as a surface:
+        # uniform speed = crow-fly road speed / detour factor, labelled crowfly_estimate.
+        from countylink.accessibility import crowfly
+
+        kph = crowfly.DEFAULT_SPEED_KPH / crowfly.DEFAULT_DETOUR
+        ctx.progress(f"access: crow-fly drive estimate surface ({kph:.1f} km/h straight-line)")
+        cf_surfaces, cf_table = access_by_province(
+            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, offroad_kph=kph, data=ctx.data_dir
+        )
+        cf_table["method"] = crowfly.METHOD
+        cf_table["source"] = (
+            f"straight-line distance to the nearest passenger station at {kph:.1f} km/h "
+            f"({crowfly.DEFAULT_SPEED_KPH:g} km/h road speed / detour {crowfly.DEFAULT_DETOUR:g}, "
+            "countylink.accessibility.crowfly); " + cf_table["source"].astype(str)
+        )
+        for province, surface in cf_surfaces.items():
+            surface.method = crowfly.METHOD
+            code = counties.loc[counties["province"] == province, "adcode"].iloc[0][:2] if province != "all" else "all"
+            ctx.extra_files.append(write_geotiff(surface, out_dir / f"access_stations_crowfly_{code}.tif"))
+        ctx.layers["access_stations_crowfly"] = cf_table.reset_index()
+        layer = add_access_columns(layer, cf_table, prefix="access_stations_crowfly_")
+        tables["crowfly_"] = cf_table
     if tri is not None:
         layer = add_access_columns(layer, tri, prefix="")
     ctx.layers[key] = layer
-    method = table["method"].iloc[0] if len(table) else "?"
-    ctx.notes.append(f"access: station travel times added to '{key}' (method={method}, {PIPELINE_RESOLUTION_M:g} m cells)")
+    # the issue's headline figure: helped counties' area share within 60 min of a station
+    for name in [k for k in ctx.layers if k.startswith("pairs_")]:
+        parts = []
+        for tag, t in tables.items():
+            h = helped_county_access(t, ctx.layers[name], minutes=60)
+            parts.append(h.rename(columns={c: f"{tag}{c}" for c in h.columns
+                                           if c not in ("programme", "helped_adcode", "helped_name", "status")}))
+        merged = parts[0]
+        for extra in parts[1:]:
+            merged = merged.merge(extra, on=["programme", "helped_adcode", "helped_name", "status"])
+        ctx.layers[f"access_helped_{name[len('pairs_'):]}"] = merged
+    methods = ", ".join(sorted({t["method"].iloc[0] for t in tables.values() if len(t)}))
+    ctx.notes.append(f"access: station travel times added to '{key}' (methods: {methods}, {PIPELINE_RESOLUTION_M:g} m cells)")
 
 
 __all__ = [

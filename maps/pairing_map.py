@@ -261,7 +261,8 @@ def pairing_map(
             colour=colour, metric=pair_metric, indicators=list(dict.fromkeys(indicators)),
         )
         legend.extend(rows)
-        if programme in corridor_layers and len(corridor_layers[programme]):
+        routed = corridor_layers.get(programme)
+        if routed is not None and (routed.geometry.notna() & ~routed.geometry.is_empty).any():
             _, rows = L.add_corridor_layer(fmap, display(corridor_layers[programme], lines=True), programme_label=label, colour=colour)
             legend.extend(rows)
 

