@@ -103,6 +103,8 @@ class _Overlay(MacroElement):
           .leaflet-container { background: {{ this.background }}; font-family: "DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }
           .leaflet-control-layers, .leaflet-control-attribution { font-size: 11px; }
           .leaflet-popup-content { font-size: 12px; }
+          /* no focus rectangle around a clicked SVG path */
+          path.leaflet-interactive:focus { outline: none; }
           table.cl-pair-figures th { white-space: nowrap; vertical-align: top; }
           table.cl-pair-figures td { word-break: break-word; }
           .cl-title { position: absolute; top: 10px; left: 56px; z-index: 1000; max-width: 40%;
