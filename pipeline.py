@@ -44,6 +44,7 @@ STEPS: list[tuple[str, str]] = [
     ("counties", "countylink.layers.counties:run_step"),
     ("pairs", "countylink.layers.pairs:run_step"),
     ("corridors", "countylink.layers.corridors:run_step"),  # road_time_min/road_km/method on pairs
+    ("isochrones", "countylink.layers.isochrones:run_step"),  # only with a road graph
     ("gaps", "countylink.layers.gaps:run_step"),
     ("access", "countylink.layers.access:run_step"),  # after gaps: adds columns to it
     ("cost", "countylink.layers.cost:run_step"),

@@ -10,7 +10,7 @@ from countylink.cli.options import (
     data_option, indicators_option, output_option, programme_option, province_option, registry_option,
 )
 from countylink.errors import CountylinkError
-from countylink.layers.catalog import LAYERS, PROGRAMME_LAYERS, build_layer
+from countylink.layers.catalog import LAYERS, NETWORK_LAYERS, PROGRAMME_LAYERS, build_layer
 from countylink.layers.export import FORMATS, export_layer
 
 
@@ -20,16 +20,23 @@ from countylink.layers.export import FORMATS, export_layer
 @programme_option
 @registry_option
 @indicators_option
+@click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
+              help="Road graph (GraphML, .osm.pbf, .osm) for corridors and isochrones.")
+@click.option("--points", type=click.Path(path_type=Path), default=None,
+              help="CSV id,lon,lat for isochrones (default: county seats of --province).")
 @click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMATS)} (default: from the suffix).")
 @output_option
 @data_option
-def export(layer: str, provinces, programme, registry: Path | None, indicators, fmt, output: Path, data) -> None:
+def export(layer: str, provinces, programme, registry: Path | None, indicators, network_path, points, fmt,
+           output: Path, data) -> None:
     """Write LAYER (counties, pairs, ...) for a province or programme to a file.
 
     \b
     Examples:
       countylink export counties --province shandong --format geojson -o sd.geojson
       countylink export pairs --programme zhejiang-2023 --format gpkg -o zj_pairs.gpkg
+      countylink export corridors --programme shandong-2024 --network sd.graphml -o corridors.geojson
+      countylink export isochrones --network sd.graphml --points seats.csv -o iso.geojson
     """
     from countylink.files import data_dir
     from countylink.geo.provinces import province_key
@@ -46,8 +53,23 @@ def export(layer: str, provinces, programme, registry: Path | None, indicators, 
         keys = keys or (prov,)
     if layer in PROGRAMME_LAYERS and programme is None and reg is None:
         raise CountylinkError(f"layer {layer!r} needs --programme (or --registry)")
-    if not keys:
+    if layer in NETWORK_LAYERS and network_path is None:
+        raise CountylinkError(f"layer {layer!r} is routed on a road graph: give --network GRAPH")
+    if not keys and not (layer == "isochrones" and points is not None):
         raise CountylinkError("name a province with --province (or a programme with --programme)")
+    graph = None
+    if network_path is not None:
+        from countylink.accessibility.road_network import load_network_for_run
+
+        graph = load_network_for_run(str(network_path), provinces=keys)
+    point_table = None
+    if points is not None:
+        import pandas as pd
+
+        try:
+            point_table = pd.read_csv(points)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CountylinkError(f"cannot read points file {points}: {exc}") from None
     folder = data_dir(data)
     user_indicators = None
     if indicators is not None:
@@ -56,6 +78,6 @@ def export(layer: str, provinces, programme, registry: Path | None, indicators, 
         user_indicators = read_indicator_csv(indicators, provinces=keys)
     click.echo(f"building {layer} ...", err=True)
     gdf = build_layer(layer, provinces=keys, programme=programme, data=folder, registry=reg,
-                      indicators=user_indicators)
+                      indicators=user_indicators, network=graph, points=point_table)
     path = export_layer(gdf, output, fmt=fmt)
     click.echo(f"wrote {len(gdf)} features to {path}")

@@ -3,7 +3,8 @@
 Each entry maps a layer name to ``"module:function"``; the function takes
 keyword arguments ``provinces`` (tuple of keys), ``programme`` (id or None),
 ``data`` (data-pack dir), ``registry`` (a registry DataFrame or None),
-``indicators`` (a user's long indicator table or None) and
+``indicators`` (a user's long indicator table or None), ``network`` (a road
+graph or None), ``points`` (id/lon/lat table or None) and
 returns a (Geo)DataFrame. Feature modules add their layers here.
 """
 
@@ -19,10 +20,14 @@ LAYERS: dict[str, str] = {
     "stations": "countylink.layers.catalog:_stations",
     "rail_lines": "countylink.layers.catalog:_rail_lines",
     "gaps": "countylink.layers.catalog:_gaps",
+    "corridors": "countylink.layers.catalog:_corridors",
+    "isochrones": "countylink.layers.catalog:_isochrones",
 }
 
 #: layers that belong to a programme (need --programme)
-PROGRAMME_LAYERS = {"pairs"}
+PROGRAMME_LAYERS = {"pairs", "corridors"}
+#: layers routed on a road graph (need --network)
+NETWORK_LAYERS = {"corridors", "isochrones"}
 
 
 def build_layer(name: str, **kwargs):
@@ -96,3 +101,21 @@ def _gaps(*, provinces, data, indicators=None, **_):
 
     counties, rail = _rail(provinces, data, indicators)
     return gaps_layer(counties, rail)
+
+
+def _corridors(*, provinces, programme, data, network, registry=None, indicators=None, **_):
+    from countylink.layers.corridors import add_road_travel, corridors_layer
+    from countylink.layers.counties import counties_layer
+
+    pairs = _pairs(provinces=provinces, programme=programme, data=data, registry=registry, indicators=indicators)
+    counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
+    return corridors_layer(add_road_travel(pairs, network=network), network, counties=counties)
+
+
+def _isochrones(*, provinces, data, network, points=None, **_):
+    from countylink.geo.boundaries import load_counties
+    from countylink.layers.isochrones import county_seat_isochrones, isochrones_layer
+
+    if points is not None:
+        return isochrones_layer(points, network)
+    return county_seat_isochrones(load_counties(provinces), network)

@@ -115,6 +115,17 @@ def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
     cor = ctx.layers["corridors_test"]
     assert len(cor) == 3 and cor.geometry.notna().all()
     assert np.allclose(cor["road_time_min"], routed["road_time_min"], rtol=1e-3, atol=0.05)
+    # isochrones around the helped seat (one county here)
+    from countylink.layers import isochrones
+
+    ctx.layers["counties"] = gpd.GeoDataFrame(
+        {"adcode": ["000002"], "name": ["b"], "seat_lon": [xs[j][0]], "seat_lat": [ys[j][0]]},
+        geometry=gpd.points_from_xy([xs[j][0]], [ys[j][0]]), crs=4326)
+    isochrones.run_step(ctx)
+    iso = ctx.layers["isochrones_test"]
+    assert set(iso["point_id"]) == {"000002"} and iso.geometry.notna().all()
+    seat = gpd.points_from_xy([xs[j][0]], [ys[j][0]])[0]
+    assert iso.geometry.iloc[-1].distance(seat) < 1e-3  # the seat is a graph node inside its own isochrone
 
 
 def test_matrix_cli_on_real_osm(tmp_path, helsinki_graphml):
@@ -149,3 +160,25 @@ def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, h
     assert all(p["road_time_min"] is None for p in props)
     notes = (tmp_path / "o" / "NOTES.txt").read_text(encoding="utf-8")
     assert "road graph not used for the surface" in notes
+    assert "isochrones: none for zhejiang-2023" in notes
+
+
+def test_export_isochrones_and_network_layers_need_a_graph(tmp_path, data_dir, helsinki_graphml):
+    from countylink.accessibility.road_network import build_road_network
+
+    graph = build_road_network(graphml=helsinki_graphml, progress=False)
+    nodes = list(graph.nodes(data=True))[:2]
+    pts = pd.DataFrame({"id": ["a", "b"], "lon": [d["x"] for _, d in nodes], "lat": [d["y"] for _, d in nodes]})
+    pts.to_csv(tmp_path / "pts.csv", index=False)
+    out = tmp_path / "iso.geojson"
+    res = CliRunner().invoke(main, ["export", "isochrones", "--network", str(helsinki_graphml), "--points",
+                                    str(tmp_path / "pts.csv"), "-o", str(out), "--data", str(data_dir)],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    feats = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert {f["properties"]["point_id"] for f in feats} == {"a", "b"}
+    assert {f["properties"]["threshold_min"] for f in feats} >= {30}
+    for layer, extra in (("isochrones", ["--province", "shandong"]), ("corridors", ["--programme", "shandong-2024"])):
+        res = CliRunner().invoke(main, ["export", layer, *extra, "-o", str(tmp_path / "x.geojson"),
+                                        "--data", str(data_dir)])
+        assert res.exit_code == 2 and "--network" in res.output
