@@ -212,7 +212,7 @@ def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
                 progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
     """Fastest network time (s) and its length (m) for node-index pairs ``src[i] → dst[i]``.
 
-    One Dijkstra per unique source node over packed (milliseconds, metres)
+    One Dijkstra per unique source node over packed (milliseconds, centimetres)
     weights gives both figures exactly for edge values rounded to 1 ms and
     1 cm; pairs that could overflow the packing (routes over about 9 h or
     1,300 km) are recomputed with predecessor trees. Index -1 or unreachable pairs give NaN.
