@@ -8,21 +8,26 @@ unknown), ``source``, ``year``, ``geometry`` (LineString/MultiLineString).
 The pack has no freight attributes: for its lines ``freight`` is NA, and a
 county crossed by one of them may have freight-only track, passenger track or
 both. OSM users get ``usage``/``service``/``highspeed`` tags, and
-``freight`` is True where ``usage=freight`` or ``railway:traffic_mode=freight``.
+``freight`` is True where ``usage=freight|industrial`` or
+``railway:traffic_mode=freight|mixed``, False on passenger-only track
+(``railway:traffic_mode=passenger``), NA when the tags do not say.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from countylink.accessibility.rail_stations import PACK_SOURCES, _pbf_features
-from countylink.errors import DataError, NotFoundError
+from countylink.accessibility.rail_stations import PACK_SOURCES, osm_features
+from countylink.errors import DataError
 from countylink.files import data_file
+
+#: OSM ``usage`` / ``railway:traffic_mode`` values meaning freight trains run on the track
+FREIGHT_USAGE = ("freight", "industrial")
+FREIGHT_TRAFFIC_MODES = ("freight", "mixed")
 
 LINE_COLUMNS = ["line_name", "kind", "highspeed", "usage", "service", "freight", "source", "year", "geometry"]
 
@@ -100,35 +105,28 @@ def rail_lines_from_osm(
     polygon=None,
     bbox: tuple[float, float, float, float] | None = None,
     year: int | None = None,
+    overpass_retries: int = 2,
+    overpass_retry_pause: float = 30.0,
 ) -> gpd.GeoDataFrame:
     """``railway=rail`` ways from OSM (freight and passenger), with their tags.
 
     Exactly one of ``osm_file`` (``.osm`` XML via OSMnx, ``.osm.pbf`` via
-    pyrosm), ``polygon`` or ``bbox`` (Overpass via OSMnx) must be given.
+    pyrosm), ``polygon`` or ``bbox`` ``(west, south, east, north)`` (Overpass
+    via OSMnx's query and cache) must be given; see
+    :func:`~countylink.accessibility.rail_stations.osm_features`.
     Ways tagged ``service=siding|yard|spur|crossover`` are kept (they are real
     track, e.g. freight spurs) and keep their ``service`` value.
-    """
-    given = [x is not None for x in (osm_file, polygon, bbox)]
-    if sum(given) != 1:
-        raise DataError("give exactly one of osm_file, polygon or bbox for OSM rail lines")
-    tags = {"railway": "rail"}
-    import osmnx as ox
 
-    try:
-        if osm_file is not None:
-            p = Path(osm_file).expanduser()
-            if not p.exists():
-                raise NotFoundError(f"OSM file not found: {p}")
-            src = f"OpenStreetMap extract {p.name} (© OpenStreetMap contributors)"
-            if p.name.lower().endswith(".pbf"):
-                feats = _pbf_features(p, {"railway": ["rail"]}, with_ways=True)
-            else:
-                feats = ox.features_from_xml(p, tags=tags)
-        else:
-            src = "OpenStreetMap via Overpass (© OpenStreetMap contributors)"
-            feats = ox.features_from_polygon(polygon, tags=tags) if polygon is not None else ox.features_from_bbox(bbox, tags=tags)
-    except ox._errors.InsufficientResponseError:
-        feats = None
+    ``freight`` is True where freight trains are tagged to run
+    (``usage=freight|industrial`` or ``railway:traffic_mode=freight|mixed``),
+    False where the track is tagged passenger-only
+    (``railway:traffic_mode=passenger``) and NA otherwise: ``usage=main``
+    alone does not say whether freight runs.
+    """
+    feats, src = osm_features(
+        {"railway": "rail"}, osm_file=osm_file, polygon=polygon, bbox=bbox, what="rail lines", with_ways=True,
+        overpass_retries=overpass_retries, overpass_retry_pause=overpass_retry_pause,
+    )
     if feats is None or len(feats) == 0:
         raise DataError(f"{src}: no railway=rail ways found")
     feats = feats.reset_index(drop=False)
@@ -139,9 +137,11 @@ def rail_lines_from_osm(
     usage = col("usage")
     mode = col("railway:traffic_mode")
     hs = col("highspeed")
-    freight = (usage.astype(str).eq("freight") | mode.astype(str).eq("freight")).astype("boolean")
-    # 'mixed' traffic mode or unknown usage: freight may run, we cannot tell
-    freight = freight.where(freight | usage.notna() | mode.notna(), pd.NA)
+    runs = usage.isin(FREIGHT_USAGE) | mode.isin(FREIGHT_TRAFFIC_MODES)
+    # passenger-only track is known not to carry freight; anything else is unknown
+    freight = pd.Series(pd.NA, index=feats.index, dtype="boolean")
+    freight[mode.eq("passenger").fillna(False).to_numpy(dtype=bool)] = False
+    freight[runs.fillna(False).to_numpy(dtype=bool)] = True
     out = gpd.GeoDataFrame(
         {
             "line_name": col("name").fillna("").astype(str),

@@ -386,13 +386,15 @@ def stations_from_osm(
     polygon=None,
     bbox: tuple[float, float, float, float] | None = None,
     year: int | None = None,
+    overpass_retries: int = 2,
+    overpass_retry_pause: float = 30.0,
 ) -> gpd.GeoDataFrame:
     """Railway stations and halts from OpenStreetMap in the station schema.
 
     Exactly one of ``osm_file`` (``.osm``/``.xml`` read by OSMnx, ``.osm.pbf``
     read by pyrosm), ``polygon`` (shapely, WGS-84) or ``bbox``
-    ``(west, south, east, north)`` (both fetched from Overpass through OSMnx,
-    so ``osmnx.settings.overpass_url`` applies) must be given.
+    ``(west, south, east, north)`` must be given; see :func:`osm_features`
+    for how each source is read and how Overpass errors are reported.
 
     Features tagged ``railway=station`` or ``railway=halt`` are kept unless
     tagged as metro/tram/monorail stations (``station=subway|light_rail|…``)
@@ -400,35 +402,11 @@ def stations_from_osm(
     of such rows and of unnamed stations are reported (``attrs["report"]``).
     Name is ``name:zh`` where present, else ``name``.
     """
-    given = [x is not None for x in (osm_file, polygon, bbox)]
-    if sum(given) != 1:
-        raise DataError("give exactly one of osm_file, polygon or bbox for OSM stations")
     tags = {"railway": ["station", "halt"]}
-    if osm_file is not None:
-        p = Path(osm_file).expanduser()
-        if not p.exists():
-            raise NotFoundError(f"OSM file not found: {p}")
-        src = f"OpenStreetMap extract {p.name} (© OpenStreetMap contributors)"
-        if p.name.lower().endswith(".pbf"):
-            feats = _pbf_features(p, {"railway": ["station", "halt"]}, with_ways=False)
-        else:
-            import osmnx as ox
-
-            try:
-                feats = ox.features_from_xml(p, tags=tags)
-            except ox._errors.InsufficientResponseError:
-                feats = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
-    else:
-        import osmnx as ox
-
-        src = "OpenStreetMap via Overpass (© OpenStreetMap contributors)"
-        try:
-            if polygon is not None:
-                feats = ox.features_from_polygon(polygon, tags=tags)
-            else:
-                feats = ox.features_from_bbox(bbox, tags=tags)
-        except ox._errors.InsufficientResponseError:
-            feats = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+    feats, src = osm_features(
+        tags, osm_file=osm_file, polygon=polygon, bbox=bbox, what="stations", with_ways=False,
+        overpass_retries=overpass_retries, overpass_retry_pause=overpass_retry_pause,
+    )
     rep = StationReport(source=src)
     if feats is None or len(feats) == 0:
         raise DataError(f"{src}: no railway=station|halt features found")
@@ -456,6 +434,136 @@ def stations_from_osm(
     rep2.n_input = n_all
     gdf.attrs["report"] = rep2
     return gdf
+
+
+def _tags_match(element_tags: dict, tags: dict) -> bool:
+    """Whether an element passes an OSMnx ``tags`` query (any key/value listed)."""
+    for key, want in tags.items():
+        have = element_tags.get(key)
+        if have is None:
+            continue
+        if want is True or have == want or (isinstance(want, list) and have in want):
+            return True
+    return False
+
+
+def _select_elements(elements: list[dict], tags: dict) -> list[dict]:
+    """Elements matching ``tags`` plus what Overpass's ``(._;>;)`` adds to them.
+
+    That is the members of matching relations, and the nodes of matching and
+    member ways: the same element set an Overpass features query returns, so an
+    extract read this way gives the same features as the online path (and OSMnx
+    never builds geometry for unrelated multipolygons clipped by the extract).
+    """
+    by_type: dict[str, dict[int, dict]] = {"node": {}, "way": {}, "relation": {}}
+    for e in elements:
+        by_type.setdefault(e["type"], {})[e["id"]] = e
+    keep: dict[str, set[int]] = {"node": set(), "way": set(), "relation": set()}
+    for kind, items in by_type.items():
+        for eid, e in items.items():
+            if _tags_match(e.get("tags", {}), tags):
+                keep.setdefault(kind, set()).add(eid)
+    for rid in list(keep["relation"]):
+        for m in by_type["relation"][rid].get("members", ()):
+            keep.setdefault(m["type"], set()).add(m["ref"])
+    for wid in keep["way"]:
+        if wid in by_type["way"]:
+            keep["node"].update(by_type["way"][wid].get("nodes", ()))
+    return [e for kind in ("node", "way", "relation") for eid, e in by_type.get(kind, {}).items()
+            if eid in keep.get(kind, ())]
+
+
+def _features_from_answers(answers: list[dict], tags: dict, polygon=None) -> gpd.GeoDataFrame:
+    """OSMnx features from Overpass-style JSON answers (OSMnx's own geometry builder).
+
+    Ways clipped by an extract or an area lose the node references that are
+    absent; ways left with fewer than two nodes are dropped (as pyrosm does).
+    """
+    import osmnx as ox
+    from osmnx import features
+    from shapely.geometry import Polygon
+
+    have = {e["id"] for a in answers for e in a["elements"] if e["type"] == "node"}
+    for a in answers:
+        for e in a["elements"]:
+            if e["type"] == "way":
+                e["nodes"] = [r for r in e.get("nodes", ()) if r in have]
+        a["elements"] = [e for e in a["elements"] if e["type"] != "way" or len(e["nodes"]) >= 2]
+    try:
+        return features._create_gdf(answers, polygon if polygon is not None else Polygon(), tags)
+    except ox._errors.InsufficientResponseError:
+        return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+
+
+def osm_features(
+    tags: dict,
+    *,
+    osm_file: str | os.PathLike | None = None,
+    polygon=None,
+    bbox: tuple[float, float, float, float] | None = None,
+    what: str = "features",
+    with_ways: bool = True,
+    overpass_retries: int = 2,
+    overpass_retry_pause: float = 30.0,
+) -> tuple[gpd.GeoDataFrame, str]:
+    """OSM features matching an OSMnx ``tags`` query from exactly one source.
+
+    * ``.osm.pbf`` → pyrosm (OSMnx cannot read PBF); ``with_ways=False`` keeps
+      only tagged nodes.
+    * ``.osm``/``.xml`` → OSMnx's XML reader, limited to the elements an
+      Overpass query would return (:func:`_select_elements`).
+    * ``polygon``/``bbox`` ``(west, south, east, north)`` → Overpass, with
+      OSMnx's own feature query and cache (``osmnx.settings.overpass_url``,
+      ``cache_folder``, ``requests_timeout`` apply). HTTP errors, timeouts and
+      unreachable servers raise :class:`~countylink.errors.CountylinkError`;
+      HTTP 429/504 are retried ``overpass_retries`` times; failed answers
+      are never cached.
+
+    Returns
+    -------
+    (features, source)
+        The features (may be empty) and the provenance text.
+    """
+    given = [x is not None for x in (osm_file, polygon, bbox)]
+    if sum(given) != 1:
+        raise DataError(f"give exactly one of osm_file, polygon or bbox for OSM {what}")
+    if osm_file is not None:
+        p = Path(osm_file).expanduser()
+        if not p.exists():
+            raise NotFoundError(f"OSM file not found: {p}")
+        src = f"OpenStreetMap extract {p.name} (© OpenStreetMap contributors)"
+        if p.name.lower().endswith(".pbf"):
+            pbf_filter = {k: (v if isinstance(v, list) else [v]) for k, v in tags.items() if v is not True}
+            return _pbf_features(p, pbf_filter, with_ways=with_ways), src
+        from osmnx import _osm_xml
+
+        try:
+            answer = _osm_xml._overpass_json_from_xml(p, "utf-8")
+        except Exception as exc:  # ParseError, bz2/encoding errors: all mean an unreadable file
+            raise DataError(f"cannot read OSM XML file {p}: {exc}") from exc
+        answer["elements"] = _select_elements(answer["elements"], tags)
+        return _features_from_answers([answer], tags), src
+
+    from collections import OrderedDict
+
+    from osmnx import _overpass
+
+    from countylink.accessibility.road_network import _overpass_request, _polygon_from
+
+    area = _polygon_from(polygon if polygon is not None else tuple(bbox))
+    if not area.is_valid:
+        area = area.buffer(0)
+    if area.is_empty:
+        raise DataError("the area for the Overpass query is empty")
+    answers = [
+        _overpass_request(
+            OrderedDict(data=_overpass._create_overpass_features_query(coords, tags)),
+            retries=overpass_retries,
+            retry_pause=overpass_retry_pause,
+        )
+        for coords in _overpass._make_overpass_polygon_coord_strs(area)
+    ]
+    return _features_from_answers(answers, tags, area), "OpenStreetMap via Overpass (© OpenStreetMap contributors)"
 
 
 def _pbf_features(path: Path, custom_filter: dict, *, with_ways: bool) -> gpd.GeoDataFrame:
@@ -736,9 +844,27 @@ def join_counties(
 
     Stations outside every given county get NA (``keep_outside=True``) or are
     left out; either way the count is in ``attrs["n_outside"]``.
+
+    Raises
+    ------
+    DataError
+        The stations and the counties do not even share an extent (for
+        example an OSM extract of another region): no station can lie in any
+        county, and every gap figure would be wrong.
     """
     if counties.crs is not None and stations.crs is not None and counties.crs != stations.crs:
         counties = counties.to_crs(stations.crs)
+    if len(stations) and len(counties):
+        sx0, sy0, sx1, sy1 = stations.total_bounds
+        cx0, cy0, cx1, cy1 = counties.total_bounds
+        if sx1 < cx0 or sx0 > cx1 or sy1 < cy0 or sy0 > cy1:
+            src = ", ".join(map(str, stations["source"].dropna().unique()[:2])) if "source" in stations else "the station source"
+            raise DataError(
+                f"none of the {len(stations)} stations ({src}) lies in or near the {len(counties)} counties: "
+                f"the stations cover lon {sx0:.2f}..{sx1:.2f}, lat {sy0:.2f}..{sy1:.2f}, the counties "
+                f"lon {cx0:.2f}..{cx1:.2f}, lat {cy0:.2f}..{cy1:.2f}; use a station file or OSM extract "
+                "that covers these counties"
+            )
     poly = counties[["adcode", "name", "geometry"]].rename(columns={"name": "county_name"})
     joined = gpd.sjoin(stations, poly, how="left", predicate="within")
     # a point on a shared border falls in two polygons: keep the first match only
