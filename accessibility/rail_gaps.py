@@ -126,9 +126,12 @@ def county_rail_gaps(
     out["n_trains"] = out["adcode"].map(grp["n_trains"].sum()).fillna(0).astype(int)
     for c in cls_cols:
         out[c] = out["adcode"].map(grp[c].sum()).fillna(0).astype(int) if c in inside.columns else 0
-    out["stations"] = out["adcode"].map(
-        grp.apply(lambda g: ", ".join(f"{n} ({k})" for n, k in g.sort_values("n_trains", ascending=False)[["station_name", "n_trains"]].itertuples(index=False)), include_groups=False)
-    ).fillna("")
+    if inside.empty:  # no station in any of these counties: a legitimate answer, not an error
+        out["stations"] = ""
+    else:
+        out["stations"] = out["adcode"].map(
+            grp.apply(lambda g: ", ".join(f"{n} ({k})" for n, k in g.sort_values("n_trains", ascending=False)[["station_name", "n_trains"]].itertuples(index=False)), include_groups=False)
+        ).fillna("")
     out["station_source"] = _first(st, "source")
     out["station_year"] = pd.array([_first(st, "year")] * len(out), dtype="Int64")
     out["service_source"] = _first(st, "service_source")

@@ -153,3 +153,15 @@ def test_run_step_adds_layers_and_pair_columns(data_dir, tmp_path):
     for name in ("pairs_shandong-2024", "pairs_zhejiang-2023"):
         assert "rail_changes" in ctx.layers[name].columns and "helped_gap_class" in ctx.layers[name].columns
     assert any("rail:" in n for n in ctx.notes)
+
+
+def test_counties_without_any_station(sd, rail):
+    """Only counties with no station at all (e.g. a scenario or an extract of a neighbour): no crash."""
+    counties, _ = sd
+    helped = counties[counties["adcode"].isin(["370406", "371423", "371524"])]  # 山亭, 庆云, 东阿
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gaps = gaps_layer(helped, rail)
+    assert len(gaps) == 3 and (gaps["n_stations"] == 0).all() and (gaps["stations"] == "").all()
+    assert set(gaps["gap_class"]) == {"no_rail"}
+    assert gaps["nearest_station"].notna().all()  # nearest stations are searched nationally
