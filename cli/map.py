@@ -16,6 +16,7 @@ OPTIONAL = {
     "stations": ("stations",),
     "gaps": ("gaps",),
     "corridors": ("corridors_{p}",),
+    "travel_time": (),  # GeoTIFF surfaces: --surface FILE or access_*.tif of a --from folder
 }
 # Steps that build the optional layers when they are not read from a run folder.
 _STEP_FOR = {"rail": "gaps", "stations": "gaps", "gaps": "gaps", "corridors": "corridors"}
@@ -66,7 +67,7 @@ def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
     provinces = tuple(dict.fromkeys(programme_province(p) for p in programmes))
     specs = dict(_FALLBACK_SPECS)
     specs.update({name: spec for name, spec in STEPS})
-    needed = ["counties", "pairs", *dict.fromkeys(_STEP_FOR[k] for k in sorted(wanted))]
+    needed = ["counties", "pairs", *dict.fromkeys(_STEP_FOR[k] for k in sorted(wanted) if k in _STEP_FOR)]
     with tempfile.TemporaryDirectory(prefix="countylink-map-") as tmp:
         ctx = RunContext(data_dir=data_dir(data), out_dir=Path(tmp), provinces=provinces, programmes=programmes,
                          progress=lambda msg: click.echo(f"[countylink] {msg}", err=True))
@@ -86,16 +87,21 @@ def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
 @click.option("--classes", "k", type=click.IntRange(1, 9), default=5, show_default=True, help="Number of classes.")
 @click.option("--pair-metric", default="gdp_ratio", show_default=True, help="Pairs column that sets line width.")
 @click.option("--layers", "layers_text", default=None,
-              help="Extra layers, comma-separated: rail,stations,gaps,corridors (default: all that exist; 'none').")
+              help="Extra layers, comma-separated: rail,stations,gaps,corridors,travel_time "
+                   "(default: all that exist; 'none').")
 @click.option("--from", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Read the layers from a 'countylink run' output folder instead of building them.")
+@click.option("--surface", "surfaces", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Travel-time GeoTIFF (countylink access / run) to add as a hidden image layer (repeatable). "
+                   "With --from, the folder's access_*.tif are added too.")
 @click.option("--basemap", type=click.Choice(["none", "osm", "amap"]), default="none", show_default=True,
               help="Base tiles (need network). amap tiles are GCJ-02: vector layers are shifted to match.")
 @click.option("--tolerance", "tolerance_m", type=click.FloatRange(min=0), default=250.0, show_default=True,
               help="Display simplification tolerance in metres.")
 @data_option
 @output_option
-def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, basemap, tolerance_m, data, output):
+def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, surfaces, basemap, tolerance_m,
+                data, output):
     """Write an interactive pairing map (offline HTML) for one or more programmes.
 
     Counties are shaded by INDICATOR, each pair is a curved arrow helper →
@@ -128,10 +134,28 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
                 kwargs[pattern] = layers[pattern]
             elif explicit:
                 raise NotFoundError(f"layer '{key}' is not available (no {pattern} layer)")
+    if surfaces or "travel_time" in wanted:
+        from countylink.maps.raster_overlay import as_travel_time_surface, surface_files
+
+        found = surface_files(run_dir) if run_dir and "travel_time" in wanted else []
+        if explicit and "travel_time" in wanted and not found and not surfaces:
+            raise NotFoundError("layer 'travel_time' is not available (no access_*.tif in a --from run folder; "
+                                "or give --surface FILE.tif)")
+        chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *found]))
+        if chosen:
+            kwargs["travel_time_surfaces"] = [as_travel_time_surface(p) for p in chosen]
     pairs = {p: layers[f"pairs_{p}"] for p in programmes}
     import pandas as pd
 
     counties = counties_for_pairs(layers["counties"], pd.concat(list(pairs.values()), ignore_index=True))
+    if surfaces:
+        from countylink.maps.raster_overlay import surface_lonlat_bounds
+
+        minx, miny, maxx, maxy = counties.total_bounds
+        for path, surface in zip(chosen, kwargs["travel_time_surfaces"]):
+            w, s, e, n = surface_lonlat_bounds(surface)
+            if e < minx or w > maxx or n < miny or s > maxy:
+                click.echo(f"note: {path.name} lies outside the map's counties; not drawn", err=True)
     fmap = pairing_map(
         counties, pairs, indicator=None if indicator == "none" else indicator, scheme=scheme, k=k,
         pair_metric=pair_metric, basemap=None if basemap == "none" else basemap, tolerance_m=tolerance_m, **kwargs,

