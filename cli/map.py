@@ -117,6 +117,10 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
     for p in programmes:
         programme_province(p)  # unknown programme -> clear error
     wanted, explicit = _parse_layers(layers_text)
+    from countylink.maps.raster_overlay import as_travel_time_surface
+
+    # bad --surface files fail before the layers are built
+    given = {Path(p).resolve(): as_travel_time_surface(p) for p in surfaces}
     layers = read_run_layers(run_dir, programmes) if run_dir else build_layers(data, programmes, wanted)
     missing_pairs = [p for p in programmes if f"pairs_{p}" not in layers]
     if missing_pairs:
@@ -135,7 +139,7 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
             elif explicit:
                 raise NotFoundError(f"layer '{key}' is not available (no {pattern} layer)")
     if surfaces or "travel_time" in wanted:
-        from countylink.maps.raster_overlay import as_travel_time_surface, surface_files
+        from countylink.maps.raster_overlay import surface_files
 
         found = surface_files(run_dir) if run_dir and "travel_time" in wanted else []
         if explicit and "travel_time" in wanted and not found and not surfaces:
@@ -143,7 +147,7 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
                                 "or give --surface FILE.tif)")
         chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *found]))
         if chosen:
-            kwargs["travel_time_surfaces"] = [as_travel_time_surface(p) for p in chosen]
+            kwargs["travel_time_surfaces"] = [given[p] if p in given else as_travel_time_surface(p) for p in chosen]
     pairs = {p: layers[f"pairs_{p}"] for p in programmes}
     import pandas as pd
 

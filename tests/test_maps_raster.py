@@ -175,6 +175,22 @@ def test_bad_surfaces_and_breaks_are_refused(tmp_path):
     assert (b.classes == np.where(a.classes == unreached, -1, a.classes)).all()
 
 
+def test_gcj02_basemap_shifts_the_picture_like_the_vector_layers():
+    from countylink.geo.coords import wgs84_to_gcj02
+
+    surface = _ring_surface(4000.0, (200, 200))
+    plain, shifted = surface_image(surface), surface_image(surface, gcj02=True)
+    assert (plain.classes == shifted.classes).all()
+    (s0, w0), (n0, e0) = plain.bounds
+    (s1, w1), (n1, e1) = shifted.bounds
+    glon, glat = wgs84_to_gcj02(np.array([(w0 + e0) / 2]), np.array([(s0 + n0) / 2]))
+    dlon, dlat = glon[0] - (w0 + e0) / 2, glat[0] - (s0 + n0) / 2
+    metres = np.hypot(dlon * 111_320 * np.cos(np.radians((s0 + n0) / 2)), dlat * 110_574)
+    assert 100 < metres < 1000  # the GCJ-02 offset in eastern China is a few hundred metres
+    for a, b, d in ((w0, w1, dlon), (e0, e1, dlon), (s0, s1, dlat), (n0, n1, dlat)):
+        assert b - a == pytest.approx(d, abs=1e-9)
+
+
 # --- the maps of a run -------------------------------------------------------------------------
 
 
