@@ -31,6 +31,7 @@ class RunContext:
     provinces: tuple[str, ...] = ("shandong", "zhejiang")
     programmes: tuple[str, ...] = ("shandong-2024", "zhejiang-2023")
     network: Any = None  # a networkx MultiDiGraph with travel_time, or None
+    rail: Any = None  # stations, stop lists and service network, read once by the gaps step
     layers: dict[str, pd.DataFrame] = field(default_factory=dict)
     extra_files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

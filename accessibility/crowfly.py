@@ -44,9 +44,10 @@ import numpy as np
 import pandas as pd
 
 from countylink.errors import DataError
+from countylink.geo.crs import EARTH_RADIUS_M, haversine_m
 
 #: Mean Earth radius (IUGG), km.
-EARTH_RADIUS_KM = 6371.0088
+EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
 #: Default circuity factor (road km per great-circle km); see module docstring.
 DEFAULT_DETOUR = 1.3
 #: Default average door-to-door speed for inter-county car trips, km/h.
@@ -70,11 +71,7 @@ def great_circle_km(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: Arr
     numpy.ndarray
         Distances in km (NaN where any coordinate is NaN).
     """
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
-    dlat = lat2 - lat1
-    dlon = lon2 - lon1
-    a = np.sin(dlat / 2.0) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2.0) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return haversine_m(lon1, lat1, lon2, lat2) / 1000.0
 
 
 def crowfly_travel(

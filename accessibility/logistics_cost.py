@@ -714,3 +714,22 @@ def cost_matrix(
     mat = vals.reshape(n, n)
     np.fill_diagonal(mat, 0.0)
     return pd.DataFrame(mat, index=pd.Index(codes, name="origin"), columns=pd.Index(codes, name="destination"))
+
+
+def pair_od(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Origin/destination table of a pairs layer for the cost functions.
+
+    Helper seat -> helped seat as ``origin_lon``/``origin_lat``/
+    ``destination_lon``/``destination_lat`` and the helped county's province
+    prefix (``province``, for tolls), index-aligned with ``pairs``.
+    """
+    return pd.DataFrame(
+        {
+            "origin_lon": pd.to_numeric(pairs["helper_seat_lon"], errors="coerce").to_numpy(float),
+            "origin_lat": pd.to_numeric(pairs["helper_seat_lat"], errors="coerce").to_numpy(float),
+            "destination_lon": pd.to_numeric(pairs["helped_seat_lon"], errors="coerce").to_numpy(float),
+            "destination_lat": pd.to_numeric(pairs["helped_seat_lat"], errors="coerce").to_numpy(float),
+            "province": pairs["helped_adcode"].astype(str).str[:2].to_numpy(),
+        },
+        index=pairs.index,
+    )

@@ -67,19 +67,6 @@ def hypothetical_station(
     return pd.concat([plain, pd.DataFrame([row])], ignore_index=True)
 
 
-def _pair_od(pairs: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "origin_lon": pd.to_numeric(pairs["helper_seat_lon"], errors="coerce").to_numpy(float),
-            "origin_lat": pd.to_numeric(pairs["helper_seat_lat"], errors="coerce").to_numpy(float),
-            "destination_lon": pd.to_numeric(pairs["helped_seat_lon"], errors="coerce").to_numpy(float),
-            "destination_lat": pd.to_numeric(pairs["helped_seat_lat"], errors="coerce").to_numpy(float),
-            "province": pairs["helped_adcode"].astype(str).str[:2].to_numpy(),
-        },
-        index=pairs.index,
-    )
-
-
 def _gap_classes(counties, stations, lines_by_county) -> pd.Series:
     from countylink.accessibility.rail_gaps import county_rail_gaps
 
@@ -205,7 +192,7 @@ def station_scenario(
     gap_after = _gap_classes(sub, stations_after, lines_after)
 
     # freight: the new station joins the freight network through the junction
-    od = _pair_od(pairs)
+    od = lc.pair_od(pairs)
     before = lc.od_logistics_cost(od, stations=freight_stations, params=params, rail_distance=rail_distance)
     if kind == "hsr":
         after = before.copy()

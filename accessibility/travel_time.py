@@ -208,6 +208,13 @@ def _packed_weights(network: RoutingNetwork) -> tuple[csr_matrix, float] | None:
     return result
 
 
+def _pair_arrays(src, dst) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Node-index arrays, NaN result arrays, and which pairs have both ends snapped."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    return src, dst, np.full(len(src), np.nan), np.full(len(src), np.nan), (src >= 0) & (dst >= 0)
+
+
 def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
                 progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
     """Fastest network time (s) and its length (m) for node-index pairs ``src[i] → dst[i]``.
@@ -221,11 +228,7 @@ def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
     if packed is None:
         return _route_pairs_predecessors(network, src, dst, progress=progress, desc=desc)
     weights, vmax = packed
-    src = np.asarray(src, dtype=np.int64)
-    dst = np.asarray(dst, dtype=np.int64)
-    time_s = np.full(len(src), np.nan)
-    dist_m = np.full(len(src), np.nan)
-    valid = (src >= 0) & (dst >= 0)
+    src, dst, time_s, dist_m, valid = _pair_arrays(src, dst)
     if not valid.any():
         return time_s, dist_m
     sources, inverse = np.unique(src[valid], return_inverse=True)
@@ -256,11 +259,7 @@ def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
 def _route_pairs_predecessors(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
                               progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
     """Exact float times with lengths read back along predecessor trees (fallback path)."""
-    src = np.asarray(src, dtype=np.int64)
-    dst = np.asarray(dst, dtype=np.int64)
-    time_s = np.full(len(src), np.nan)
-    dist_m = np.full(len(src), np.nan)
-    valid = (src >= 0) & (dst >= 0)
+    src, dst, time_s, dist_m, valid = _pair_arrays(src, dst)
     if not valid.any():
         return time_s, dist_m
     sources = np.unique(src[valid])

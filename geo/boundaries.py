@@ -32,7 +32,7 @@ from tqdm import tqdm
 from countylink.files import atomic_output
 from countylink.geo.coords import convert_geometry, gcj02_to_wgs84
 from countylink.geo.crs import WGS84, area_km2
-from countylink.geo.provinces import SHIPPED, province_key
+from countylink.geo.provinces import SHIPPED, province_key, province_name
 from countylink.geo.registry import county_registry
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[1] / "data" / "boundaries"
@@ -147,7 +147,7 @@ def _load(keys: tuple[str, ...]) -> gpd.GeoDataFrame:
     if shipped:
         if SHIPPED_FILE.exists():
             gdf = gpd.read_parquet(SHIPPED_FILE)
-            names = {province_name_of(k) for k in shipped}
+            names = {province_name(k) for k in shipped}
             parts.append(gdf[gdf["province"].isin(names)])
         else:  # a source checkout before `countylink boundaries build`
             parts.append(build_county_boundaries(shipped))
@@ -155,12 +155,6 @@ def _load(keys: tuple[str, ...]) -> gpd.GeoDataFrame:
         parts.append(build_county_boundaries(other))
     out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84).sort_values("adcode").reset_index(drop=True)
-
-
-def province_name_of(key: str) -> str:
-    from countylink.geo.provinces import province_name
-
-    return province_name(key)
 
 
 def load_counties(provinces: str | tuple[str, ...] | list[str] = SHIPPED) -> gpd.GeoDataFrame:

@@ -25,6 +25,8 @@ import numpy as np
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from countylink.errors import CountylinkError
+
 __all__ = [
     "in_china_bbox",
     "wgs84_to_gcj02",
@@ -33,6 +35,7 @@ __all__ = [
     "bd09_to_gcj02",
     "wgs84_to_bd09",
     "bd09_to_wgs84",
+    "convert_lonlat",
     "convert_geometry",
     "convert_geoseries",
     "SYSTEMS",
@@ -175,8 +178,6 @@ _CONVERTERS = {
 def _converter(source: str, target: str):
     source, target = source.lower().replace("-", ""), target.lower().replace("-", "")
     if source not in SYSTEMS or target not in SYSTEMS:
-        from countylink.errors import CountylinkError
-
         raise CountylinkError(
             f"unknown coordinate system {source!r} or {target!r}; expected one of {', '.join(SYSTEMS)}"
         )
@@ -212,8 +213,6 @@ def convert_geoseries(series: gpd.GeoSeries, *, source: str, target: str) -> gpd
     are WGS-84 lon/lat with an offset applied.
     """
     if series.crs is not None and not series.crs.is_geographic:
-        from countylink.errors import CountylinkError
-
         raise CountylinkError(f"GCJ-02/BD-09 conversion needs lon/lat input, got CRS {series.crs}")
     out = convert_geometry(series.values, source=source, target=target)
     return gpd.GeoSeries(out, index=series.index, crs=series.crs or "EPSG:4326", name=series.name)

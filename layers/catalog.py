@@ -57,21 +57,27 @@ def _counties(*, provinces, data, indicators=None, **_):
     return counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
 
 
-def _pairs(*, provinces, programme, data, registry=None, indicators=None, **_):
+def _pairs(*, provinces, programme, data, registry=None, indicators=None, counties=None, **_):
+    from countylink.layers.pairs import build_pairs
+
+    if counties is None:
+        counties = _pair_counties(provinces, programme, data, registry, indicators)
+    return build_pairs(programme, counties=counties, registry=registry)
+
+
+def _pair_counties(provinces, programme, data, registry, indicators):
+    """The counties layer for the provinces a programme or registry touches."""
+    from countylink.geo.provinces import PROVINCES
     from countylink.layers.counties import counties_layer
-    from countylink.layers.pairs import build_pairs, programme_province
+    from countylink.layers.pairs import programme_province
 
     if registry is not None:
         codes = set(registry["helped_adcode"]) | set(registry["helper_adcode"]) - {""}
-        provinces = tuple(sorted(set(provinces) | {c[:2] for c in codes}))
-        from countylink.geo.provinces import PROVINCES
-
         by_code = {code: key for key, (_, code) in PROVINCES.items()}
-        provinces = tuple(sorted({by_code.get(p, p) for p in provinces}))
+        provinces = tuple(sorted(set(provinces) | {by_code.get(c[:2], c[:2]) for c in codes}))
     else:
         provinces = (programme_province(programme),)
-    counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
-    return build_pairs(programme, counties=counties, registry=registry)
+    return counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
 
 
 def _rail(provinces, data, indicators):
@@ -105,10 +111,9 @@ def _gaps(*, provinces, data, indicators=None, **_):
 
 def _corridors(*, provinces, programme, data, network, registry=None, indicators=None, **_):
     from countylink.layers.corridors import add_road_travel, corridors_layer
-    from countylink.layers.counties import counties_layer
 
-    pairs = _pairs(provinces=provinces, programme=programme, data=data, registry=registry, indicators=indicators)
-    counties = counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
+    counties = _pair_counties(provinces, programme, data, registry, indicators)
+    pairs = _pairs(provinces=provinces, programme=programme, data=data, registry=registry, counties=counties)
     return corridors_layer(add_road_travel(pairs, network=network), network, counties=counties)
 
 

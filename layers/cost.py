@@ -73,7 +73,9 @@ class FreightInputs:
 _FREIGHT_CACHE: dict[str, FreightInputs] = {}
 
 
-def freight_inputs(*, data: str | os.PathLike | None = None, stations: pd.DataFrame | None = None) -> FreightInputs:
+def freight_inputs(
+    *, data: str | os.PathLike | None = None, stations: pd.DataFrame | None = None, rail=None
+) -> FreightInputs:
     """Freight-capable stations and a rail-distance function from the data pack.
 
     Parameters
@@ -84,6 +86,9 @@ def freight_inputs(*, data: str | os.PathLike | None = None, stations: pd.DataFr
         A user's station table instead (``station_name``, ``lon``, ``lat`` and a
         boolean ``freight`` column or the service counts); then rail distances
         are great-circle × ``rail_detour_factor``.
+    rail
+        The run's rail data (:class:`countylink.layers.gaps.RailData`), so the
+        stop lists are not read and matched a second time.
 
     Returns
     -------
@@ -94,6 +99,8 @@ def freight_inputs(*, data: str | os.PathLike | None = None, stations: pd.DataFr
     """
     if stations is not None:
         return FreightInputs(lc.freight_station_proxy(stations), None, ["stations supplied by the user"])
+    if rail is not None:  # the run's rail data (layers.gaps.RailData): already read and matched
+        return _freight_from(rail.stations, rail.stations, rail.router.network, [])
     from countylink.accessibility.rail_service import service_network
     from countylink.accessibility.rail_stations import read_pack_stations, read_stop_lists, station_service
     from countylink.files import data_dir
@@ -107,16 +114,19 @@ def freight_inputs(*, data: str | os.PathLike | None = None, stations: pd.DataFr
         stops = read_stop_lists(data=data)
         served, _ = station_service(stops, st)
         network = service_network(stops, st)
-    notes = [str(w.message) for w in caught]
+    inputs = _freight_from(st, served, network, [str(w.message) for w in caught])
+    _FREIGHT_CACHE[key] = inputs
+    return inputs
+
+
+def _freight_from(stations, served, network, notes: list[str]) -> FreightInputs:
     freight = lc.freight_station_proxy(served)
     notes.insert(
         0,
-        f"{len(freight)} of {len(st)} pack stations used as freight-capable ({lc.FREIGHT_PROXY_BASIS}); "
+        f"{len(freight)} of {len(stations)} pack stations used as freight-capable ({lc.FREIGHT_PROXY_BASIS}); "
         "rail distances over the conventional (K/Z/N) service network",
     )
-    inputs = FreightInputs(freight, lc.rail_network_distance(network), notes)
-    _FREIGHT_CACHE[key] = inputs
-    return inputs
+    return FreightInputs(freight, lc.rail_network_distance(network), notes)
 
 
 def _params_label(params: pd.DataFrame | None) -> str:
@@ -199,16 +209,7 @@ def cost_layer(
     if missing:
         raise DataError(f"pairs layer lacks column(s) {missing}")
     notes: list[str] = list(freight.notes[:1])
-    od = pd.DataFrame(
-        {
-            "origin_lon": pd.to_numeric(pairs["helper_seat_lon"], errors="coerce").to_numpy(float),
-            "origin_lat": pd.to_numeric(pairs["helper_seat_lat"], errors="coerce").to_numpy(float),
-            "destination_lon": pd.to_numeric(pairs["helped_seat_lon"], errors="coerce").to_numpy(float),
-            "destination_lat": pd.to_numeric(pairs["helped_seat_lat"], errors="coerce").to_numpy(float),
-            "province": pairs["helped_adcode"].astype(str).str[:2].to_numpy(),
-        },
-        index=pairs.index,
-    )
+    od = lc.pair_od(pairs)
     for col in ("road_km", "road_time_min", "method"):
         if col in pairs.columns:
             od[col] = pairs[col].to_numpy()
@@ -392,7 +393,7 @@ def run_step(ctx) -> None:
 
         counties = counties_layer(ctx.provinces, data=ctx.data_dir)
     ctx.progress("cost: freight stations and rail service network")
-    freight = freight_inputs(data=ctx.data_dir)
+    freight = freight_inputs(data=ctx.data_dir, rail=ctx.rail)
     for programme in ctx.programmes:
         ctx.progress(f"cost: {programme}")
         pairs = ctx.layers.get(f"pairs_{programme}")

@@ -128,6 +128,7 @@ def run_step(ctx) -> None:
         counties = load_counties(ctx.provinces)
     ctx.progress("rail: stations, stop lists, service network")
     rail = load_rail_data(data=ctx.data_dir)
+    ctx.rail = rail  # later steps (cost) reuse it instead of re-reading the stop lists
     ctx.layers["stations"] = stations_layer(counties, rail.stations)
     ctx.layers["rail_lines"] = rail_lines_layer(counties, rail.lines)
     ctx.progress("rail: county gaps")

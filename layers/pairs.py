@@ -106,11 +106,9 @@ def load_registry(programme: str | None = None, *, path: str | os.PathLike | Non
     unknown = sorted(set(codes) - set(reg["adcode"]))
     if unknown:
         raise DataError(f"registry {p}: unknown adcode(s) {', '.join(unknown[:10])}")
-    for col in ("helped_adcode",):
-        dup = df[col].duplicated(keep=False) & df["programme"].duplicated(keep=False)
-        dup = df.duplicated(["programme", col], keep=False)
-        if dup.any():
-            raise DataError(f"registry {p}: duplicated {col} {', '.join(sorted(set(df.loc[dup, col])))}")
+    dup = df.duplicated(["programme", "helped_adcode"], keep=False)  # one helper per helped county
+    if dup.any():
+        raise DataError(f"registry {p}: duplicated helped_adcode {', '.join(sorted(set(df.loc[dup, 'helped_adcode'])))}")
     same = (df["helper_adcode"] == df["helped_adcode"])
     if same.any():
         raise DataError(f"registry {p}: a county cannot help itself ({', '.join(df.loc[same, 'helped_adcode'])})")

@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from countylink.accessibility import rail_stations as rs
+from countylink.errors import CountylinkError
 
 
 def national_stations(
@@ -43,7 +44,7 @@ def national_stations(
     if station_file is not None:
         try:
             reference = rs.read_pack_stations(data=data)
-        except Exception:  # no pack: nothing to compare with
+        except CountylinkError:  # no pack: nothing to compare with
             reference = None
         stations = rs.read_station_file(station_file, coord_system=coord_system, reference=reference)
     elif osm_file is not None:
