@@ -29,10 +29,7 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     """
     chosen = path if path is not None else os.environ.get(DATA_ENV)
     if not chosen:
-        raise NotFoundError(
-            f"no data directory given: pass --data DIR or set {DATA_ENV} "
-            "(for example ../shared/data)"
-        )
+        raise NotFoundError(f"no data directory given: pass --data DIR or set {DATA_ENV} (for example ../shared/data)")
     p = Path(chosen).expanduser()
     if not p.is_dir():
         raise NotFoundError(f"data directory not found: {p}")

@@ -91,7 +91,9 @@ def programme_summary(ctx: RunContext) -> pd.DataFrame:
             "named": int((pairs["status"] == "named").sum()),
             "inferred": int((pairs["status"] == "inferred").sum()),
             "median_crowfly_km": round(float(pairs["crowfly_km"].median()), 1),
-            "median_gdp_ratio": round(float(pairs["gdp_ratio"].median()), 2) if pairs["gdp_ratio"].notna().any() else None,
+            "median_gdp_ratio": round(float(pairs["gdp_ratio"].median()), 2)
+            if pairs["gdp_ratio"].notna().any()
+            else None,
             "pairs_with_gdp_ratio": int(pairs["gdp_ratio"].notna().sum()),
         }
         if "road_time_min" in pairs.columns:
@@ -149,10 +151,9 @@ def run_pipeline(
     def say(msg: str) -> None:
         print(f"[countylink] {msg}", file=sys.stderr, flush=True)
 
-    ctx = RunContext(data_dir=folder, out_dir=out, provinces=provinces, programmes=progs,
-                     progress=progress or say)
+    ctx = RunContext(data_dir=folder, out_dir=out, provinces=provinces, programmes=progs, progress=progress or say)
     if network is not None:
-        from countylink.accessibility.road_network import load_network_for_run
+        from countylink.accessibility.road.network import load_network_for_run
 
         ctx.progress(f"loading road network {network}")
         ctx.network = load_network_for_run(network, provinces=provinces)

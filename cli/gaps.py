@@ -10,9 +10,22 @@ from countylink.cli.options import data_option, programme_option, province_optio
 from countylink.errors import CountylinkError
 
 TABLE_COLUMNS = [
-    "adcode", "name", "role", "gap_class", "n_stations", "n_trains_hsr", "n_trains_conventional",
-    "nearest_hsr", "nearest_hsr_km", "nearest_served", "nearest_served_km", "rail_line_km",
-    "resident_pop", "resident_pop_year", "gdp", "gdp_year",
+    "adcode",
+    "name",
+    "role",
+    "gap_class",
+    "n_stations",
+    "n_trains_hsr",
+    "n_trains_conventional",
+    "nearest_hsr",
+    "nearest_hsr_km",
+    "nearest_served",
+    "nearest_served_km",
+    "rail_line_km",
+    "resident_pop",
+    "resident_pop_year",
+    "gdp",
+    "gdp_year",
 ]
 
 
@@ -29,7 +42,7 @@ def gaps_table(
     """Ranked gaps layer (worst first) for provinces, optionally limited to a programme's counties."""
     import pandas as pd
 
-    from countylink.accessibility.rail_gaps import rank_gaps
+    from countylink.accessibility.rail.gaps import rank_gaps
     from countylink.layers.counties import counties_layer
     from countylink.layers.gaps import gaps_layer, load_rail_data
 
@@ -56,17 +69,41 @@ def gaps_table(
 @click.command("gaps")
 @province_option
 @programme_option
-@click.option("--role", type=click.Choice(["all", "helped", "helper"]), default="all", show_default=True,
-              help="With --programme: which side of the pairs to list.")
+@click.option(
+    "--role",
+    type=click.Choice(["all", "helped", "helper"]),
+    default="all",
+    show_default=True,
+    help="With --programme: which side of the pairs to list.",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "geojson"]), default="table", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Output file (csv/geojson; the table goes to stdout when omitted).")
-@click.option("--stations", "station_file", type=click.Path(path_type=Path), default=None,
-              help="Your own station CSV/GeoJSON (station_name, lon, lat) instead of the data pack's.")
-@click.option("--coord-system", type=click.Choice(["wgs84", "gcj02", "bd09"]), default=None,
-              help="Coordinate system of --stations (GCJ-02/BD-09 are converted to WGS-84).")
-@click.option("--osm", "osm_file", type=click.Path(path_type=Path), default=None,
-              help=".osm/.osm.pbf extract: stations (railway=station|halt) and railway=rail lines from OSM.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file (csv/geojson; the table goes to stdout when omitted).",
+)
+@click.option(
+    "--stations",
+    "station_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Your own station CSV/GeoJSON (station_name, lon, lat) instead of the data pack's.",
+)
+@click.option(
+    "--coord-system",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default=None,
+    help="Coordinate system of --stations (GCJ-02/BD-09 are converted to WGS-84).",
+)
+@click.option(
+    "--osm",
+    "osm_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help=".osm/.osm.pbf extract: stations (railway=station|halt) and railway=rail lines from OSM.",
+)
 @data_option
 def gaps(provinces, programme, role, fmt, output, station_file, coord_system, osm_file, data) -> None:
     """Railway gaps per county, worst first (no rail → line without station → ... → HSR).
@@ -93,8 +130,15 @@ def gaps(provinces, programme, role, fmt, output, station_file, coord_system, os
         raise CountylinkError("--format geojson needs -o FILE")
     folder = data_dir(data)
     click.echo("building rail gaps ...", err=True)
-    ranked = gaps_table(keys, programme=programme, role=role, data=folder, station_file=station_file,
-                        coord_system=coord_system, osm_file=osm_file)
+    ranked = gaps_table(
+        keys,
+        programme=programme,
+        role=role,
+        data=folder,
+        station_file=station_file,
+        coord_system=coord_system,
+        osm_file=osm_file,
+    )
     if fmt == "table":
         cols = ["gap_order"] + [c for c in TABLE_COLUMNS if c in ranked.columns and (c != "role" or programme)]
         text = pd.DataFrame(ranked[cols]).to_string(index=False, float_format=lambda v: f"{v:.1f}")

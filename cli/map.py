@@ -20,8 +20,11 @@ OPTIONAL = {
 }
 # Steps that build the optional layers when they are not read from a run folder.
 _STEP_FOR = {"rail": "gaps", "stations": "gaps", "gaps": "gaps", "corridors": "corridors"}
-_FALLBACK_SPECS = {"counties": "countylink.layers.counties:run_step", "pairs": "countylink.layers.pairs:run_step",
-                   "gaps": "countylink.layers.gaps:run_step"}
+_FALLBACK_SPECS = {
+    "counties": "countylink.layers.counties:run_step",
+    "pairs": "countylink.layers.pairs:run_step",
+    "gaps": "countylink.layers.gaps:run_step",
+}
 
 
 def _parse_layers(text: str | None) -> tuple[set[str], bool]:
@@ -33,7 +36,9 @@ def _parse_layers(text: str | None) -> tuple[set[str], bool]:
     keys = {k.strip() for k in text.split(",") if k.strip()}
     unknown = sorted(keys - set(OPTIONAL))
     if unknown:
-        raise NotFoundError(f"unknown map layer(s) {', '.join(unknown)}; choose from {', '.join(OPTIONAL)}, all or none")
+        raise NotFoundError(
+            f"unknown map layer(s) {', '.join(unknown)}; choose from {', '.join(OPTIONAL)}, all or none"
+        )
     return keys, True
 
 
@@ -43,8 +48,14 @@ def read_run_layers(folder: Path, programmes: tuple[str, ...]) -> dict:
 
     if not folder.is_dir():
         raise NotFoundError(f"run output folder not found: {folder}")
-    names = ["counties", *(f"pairs_{p}" for p in programmes), "stations", "rail_lines", "gaps",
-             *(f"corridors_{p}" for p in programmes)]
+    names = [
+        "counties",
+        *(f"pairs_{p}" for p in programmes),
+        "stations",
+        "rail_lines",
+        "gaps",
+        *(f"corridors_{p}" for p in programmes),
+    ]
     layers = {}
     for name in names:
         path = folder / f"{name}.geojson"
@@ -69,8 +80,13 @@ def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
     specs.update({name: spec for name, spec in STEPS})
     needed = ["counties", "pairs", *dict.fromkeys(_STEP_FOR[k] for k in sorted(wanted) if k in _STEP_FOR)]
     with tempfile.TemporaryDirectory(prefix="countylink-map-") as tmp:
-        ctx = RunContext(data_dir=data_dir(data), out_dir=Path(tmp), provinces=provinces, programmes=programmes,
-                         progress=lambda msg: click.echo(f"[countylink] {msg}", err=True))
+        ctx = RunContext(
+            data_dir=data_dir(data),
+            out_dir=Path(tmp),
+            provinces=provinces,
+            programmes=programmes,
+            progress=lambda msg: click.echo(f"[countylink] {msg}", err=True),
+        )
         for name in needed:
             if name in specs:
                 load_step(specs[name])(ctx)
@@ -78,30 +94,66 @@ def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
 
 
 @click.command("map")
-@click.option("--programme", "programmes", multiple=True, required=True,
-              help="Programme id (repeatable: several programmes become separate layers).")
-@click.option("--indicator", default="gdp", show_default=True,
-              help="County indicator to shade by ('none' for no shading).")
-@click.option("--scheme", type=click.Choice(["quantiles", "natural_breaks", "equal_interval"]),
-              default="quantiles", show_default=True, help="Classification scheme (mapclassify).")
+@click.option(
+    "--programme",
+    "programmes",
+    multiple=True,
+    required=True,
+    help="Programme id (repeatable: several programmes become separate layers).",
+)
+@click.option(
+    "--indicator", default="gdp", show_default=True, help="County indicator to shade by ('none' for no shading)."
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(["quantiles", "natural_breaks", "equal_interval"]),
+    default="quantiles",
+    show_default=True,
+    help="Classification scheme (mapclassify).",
+)
 @click.option("--classes", "k", type=click.IntRange(1, 9), default=5, show_default=True, help="Number of classes.")
 @click.option("--pair-metric", default="gdp_ratio", show_default=True, help="Pairs column that sets line width.")
-@click.option("--layers", "layers_text", default=None,
-              help="Extra layers, comma-separated: rail,stations,gaps,corridors,travel_time "
-                   "(default: all that exist; 'none').")
-@click.option("--from", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Read the layers from a 'countylink run' output folder instead of building them.")
-@click.option("--surface", "surfaces", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Travel-time GeoTIFF (countylink access / run) to add as a hidden image layer (repeatable). "
-                   "With --from, the folder's access_*.tif are added too.")
-@click.option("--basemap", type=click.Choice(["none", "osm", "amap"]), default="none", show_default=True,
-              help="Base tiles (need network). amap tiles are GCJ-02: vector layers are shifted to match.")
-@click.option("--tolerance", "tolerance_m", type=click.FloatRange(min=0), default=250.0, show_default=True,
-              help="Display simplification tolerance in metres.")
+@click.option(
+    "--layers",
+    "layers_text",
+    default=None,
+    help="Extra layers, comma-separated: rail,stations,gaps,corridors,travel_time (default: all that exist; 'none').",
+)
+@click.option(
+    "--from",
+    "run_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Read the layers from a 'countylink run' output folder instead of building them.",
+)
+@click.option(
+    "--surface",
+    "surfaces",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Travel-time GeoTIFF (countylink access / run) to add as a hidden image layer (repeatable). "
+    "With --from, the folder's access_*.tif are added too.",
+)
+@click.option(
+    "--basemap",
+    type=click.Choice(["none", "osm", "amap"]),
+    default="none",
+    show_default=True,
+    help="Base tiles (need network). amap tiles are GCJ-02: vector layers are shifted to match.",
+)
+@click.option(
+    "--tolerance",
+    "tolerance_m",
+    type=click.FloatRange(min=0),
+    default=250.0,
+    show_default=True,
+    help="Display simplification tolerance in metres.",
+)
 @data_option
 @output_option
-def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, surfaces, basemap, tolerance_m,
-                data, output):
+def map_command(
+    programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, surfaces, basemap, tolerance_m, data, output
+):
     """Write an interactive pairing map (offline HTML) for one or more programmes.
 
     Counties are shaded by INDICATOR, each pair is a curved arrow helper →
@@ -143,8 +195,10 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
 
         found = surface_files(run_dir) if run_dir and "travel_time" in wanted else []
         if explicit and "travel_time" in wanted and not found and not surfaces:
-            raise NotFoundError("layer 'travel_time' is not available (no access_*.tif in a --from run folder; "
-                                "or give --surface FILE.tif)")
+            raise NotFoundError(
+                "layer 'travel_time' is not available (no access_*.tif in a --from run folder; "
+                "or give --surface FILE.tif)"
+            )
         chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *found]))
         if chosen:
             kwargs["travel_time_surfaces"] = [given[p] if p in given else as_travel_time_surface(p) for p in chosen]
@@ -161,12 +215,17 @@ def map_command(programmes, indicator, scheme, k, pair_metric, layers_text, run_
             if e < minx or w > maxx or n < miny or s > maxy:
                 click.echo(f"note: {path.name} lies outside the map's counties; not drawn", err=True)
     fmap = pairing_map(
-        counties, pairs, indicator=None if indicator == "none" else indicator, scheme=scheme, k=k,
-        pair_metric=pair_metric, basemap=None if basemap == "none" else basemap, tolerance_m=tolerance_m, **kwargs,
+        counties,
+        pairs,
+        indicator=None if indicator == "none" else indicator,
+        scheme=scheme,
+        k=k,
+        pair_metric=pair_metric,
+        basemap=None if basemap == "none" else basemap,
+        tolerance_m=tolerance_m,
+        **kwargs,
     )
     path = save_map(fmap, output)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     if basemap == "amap":
         click.echo("note: vector layers were shifted WGS-84 → GCJ-02 to line up with the AMap tiles", err=True)
-
-

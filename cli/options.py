@@ -9,24 +9,40 @@ import click
 from countylink.files import DATA_ENV
 
 data_option = click.option(
-    "--data", "data", type=click.Path(path_type=Path), default=None, envvar=DATA_ENV,
+    "--data",
+    "data",
+    type=click.Path(path_type=Path),
+    default=None,
+    envvar=DATA_ENV,
     help=f"Offline data-pack directory (default: ${DATA_ENV}).",
 )
 province_option = click.option(
-    "--province", "provinces", multiple=True,
+    "--province",
+    "provinces",
+    multiple=True,
     help="Province key or name, e.g. shandong, zhejiang, 山东省 (repeatable).",
 )
 programme_option = click.option(
-    "--programme", default=None, help="Pairing programme id: shandong-2024 or zhejiang-2023.",
+    "--programme",
+    default=None,
+    help="Pairing programme id: shandong-2024 or zhejiang-2023.",
 )
 registry_option = click.option(
-    "--registry", type=click.Path(path_type=Path), default=None,
+    "--registry",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Your own pairing registry CSV (schema: data/programmes/README.md).",
 )
 output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file.",
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output file.",
 )
 indicators_option = click.option(
-    "--indicators", type=click.Path(path_type=Path), default=None,
+    "--indicators",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Your own indicator CSV (long form: adcode or name, indicator, value, year, source).",
 )

@@ -12,9 +12,17 @@ from countylink.cli.options import data_option, registry_option
 from countylink.errors import CountylinkError
 
 PAIRS_TABLE_COLUMNS = [
-    "helper_name", "actual_helped_name", "optimal_helped_name", "changed", "fixed",
-    "actual_travel_yuan_per_t", "optimal_travel_yuan_per_t", "travel_saving_yuan_per_t",
-    "actual_cost", "optimal_cost", "cost_saving",
+    "helper_name",
+    "actual_helped_name",
+    "optimal_helped_name",
+    "changed",
+    "fixed",
+    "actual_travel_yuan_per_t",
+    "optimal_travel_yuan_per_t",
+    "travel_saving_yuan_per_t",
+    "actual_cost",
+    "optimal_cost",
+    "cost_saving",
 ]
 
 
@@ -46,23 +54,44 @@ def read_industry_table(path: Path) -> pd.DataFrame:
 @click.command("pairs")
 @click.option("--programme", default=None, help="Pairing programme id: shandong-2024 or zhejiang-2023.")
 @registry_option
-@click.option("--optimise/--no-optimise", "optimise", default=False,
-              help="Compute the optimal assignment beside the actual pairs.")
-@click.option("--fix", "fixed", multiple=True, metavar="HELPER:HELPED",
-              help="Keep this pair (adcodes), e.g. --fix 370102:371524 (repeatable).")
-@click.option("--forbid", "forbidden", multiple=True, metavar="HELPER:HELPED",
-              help="Never use this pair (adcodes) (repeatable).")
-@click.option("--weight", "weights", multiple=True, metavar="NAME=W",
-              help="Cost weights: travel, gap, industry (defaults 1, 0.5, 0.5).")
-@click.option("--industry", "industry_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="County × industry CSV (adcode + one numeric column per industry) for the complementarity term.")
+@click.option(
+    "--optimise/--no-optimise",
+    "optimise",
+    default=False,
+    help="Compute the optimal assignment beside the actual pairs.",
+)
+@click.option(
+    "--fix",
+    "fixed",
+    multiple=True,
+    metavar="HELPER:HELPED",
+    help="Keep this pair (adcodes), e.g. --fix 370102:371524 (repeatable).",
+)
+@click.option(
+    "--forbid", "forbidden", multiple=True, metavar="HELPER:HELPED", help="Never use this pair (adcodes) (repeatable)."
+)
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="NAME=W",
+    help="Cost weights: travel, gap, industry (defaults 1, 0.5, 0.5).",
+)
+@click.option(
+    "--industry",
+    "industry_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="County × industry CSV (adcode + one numeric column per industry) for the complementarity term.",
+)
 @format_option
 @optional_output
 @params_option
 @set_option
 @data_option
-def pairs(programme, registry, optimise, fixed, forbidden, weights, industry_file, fmt, output, params_file,
-          overrides, data) -> None:
+def pairs(
+    programme, registry, optimise, fixed, forbidden, weights, industry_file, fmt, output, params_file, overrides, data
+) -> None:
     """The optimal helper–helped pairing (Hungarian algorithm) beside the actual one.
 
     The pair cost combines freight cost (yuan/t, cheaper mode), the mismatch
@@ -88,7 +117,13 @@ def pairs(programme, registry, optimise, fixed, forbidden, weights, industry_fil
     industry = read_industry_table(industry_file) if industry_file is not None else None
     ctx = load_context(programme, registry=registry, data=data, params_file=params_file, overrides=overrides)
     table = assignment_table(
-        ctx.pairs, counties=ctx.counties, freight=ctx.freight, params=ctx.params, weights=w or None,
-        fixed=_parse_pairs(fixed, "--fix"), forbidden=_parse_pairs(forbidden, "--forbid"), industry=industry,
+        ctx.pairs,
+        counties=ctx.counties,
+        freight=ctx.freight,
+        params=ctx.params,
+        weights=w or None,
+        fixed=_parse_pairs(fixed, "--fix"),
+        forbidden=_parse_pairs(forbidden, "--forbid"),
+        industry=industry,
     )
     emit(table, fmt=fmt, output=output, table_columns=PAIRS_TABLE_COLUMNS, footer=summary_lines(table))

@@ -10,13 +10,24 @@ from countylink.cli.options import data_option
 
 
 @click.command("run")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("out"),
-              show_default=True, help="Output folder (created if missing).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Output folder (created if missing).",
+)
 @data_option
-@click.option("--network", default=None,
-              help="Road graph for routed travel times: a GraphML/.osm.pbf/.osm file, or 'overpass'.")
-@click.option("--programme", "programmes", multiple=True,
-              help="Limit to these programmes (default: shandong-2024 and zhejiang-2023).")
+@click.option(
+    "--network", default=None, help="Road graph for routed travel times: a GraphML/.osm.pbf/.osm file, or 'overpass'."
+)
+@click.option(
+    "--programme",
+    "programmes",
+    multiple=True,
+    help="Limit to these programmes (default: shandong-2024 and zhejiang-2023).",
+)
 def run(out: Path, data, network, programmes) -> None:
     """Build every layer for the pairing programmes and write them to OUT.
 

@@ -11,11 +11,20 @@ from countylink.cli.options import data_option, registry_option
 @click.command("scenario")
 @click.option("--programme", default=None, help="Pairing programme id: shandong-2024 or zhejiang-2023.")
 @registry_option
-@click.option("--station-at", "adcode", required=True, metavar="ADCODE",
-              help="The county (6-digit code) that gets the hypothetical station.")
-@click.option("--kind", type=click.Choice(["conventional", "hsr", "freight"]), default="conventional",
-              show_default=True,
-              help="conventional: passenger+freight line; hsr: high-speed station (no freight); freight: freight line only.")
+@click.option(
+    "--station-at",
+    "adcode",
+    required=True,
+    metavar="ADCODE",
+    help="The county (6-digit code) that gets the hypothetical station.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["conventional", "hsr", "freight"]),
+    default="conventional",
+    show_default=True,
+    help="conventional: passenger+freight line; hsr: high-speed station (no freight); freight: freight line only.",
+)
 @click.option("--lon", type=float, default=None, help="Station longitude, WGS-84 (default: the county seat).")
 @click.option("--lat", type=float, default=None, help="Station latitude, WGS-84 (default: the county seat).")
 @click.option("--junction", default=None, help="Existing freight station the new branch joins (default: nearest).")
@@ -24,8 +33,7 @@ from countylink.cli.options import data_option, registry_option
 @params_option
 @set_option
 @data_option
-def scenario(programme, registry, adcode, kind, lon, lat, junction, fmt, output, params_file, overrides,
-             data) -> None:
+def scenario(programme, registry, adcode, kind, lon, lat, junction, fmt, output, params_file, overrides, data) -> None:
     """Gap classes, rail distance/time and freight cost of the pairs, before and after a new station.
 
     \b
@@ -41,8 +49,16 @@ def scenario(programme, registry, adcode, kind, lon, lat, junction, fmt, output,
         raise CountylinkError("give both --lon and --lat, or neither")
     ctx = load_context(programme, registry=registry, data=data, params_file=params_file, overrides=overrides)
     table = scenario_table(
-        ctx.pairs, counties=ctx.counties, adcode=adcode, freight=ctx.freight, kind=kind, data=data_dir(data),
-        params=ctx.params, lon=lon, lat=lat, junction=junction,
+        ctx.pairs,
+        counties=ctx.counties,
+        adcode=adcode,
+        freight=ctx.freight,
+        kind=kind,
+        data=data_dir(data),
+        params=ctx.params,
+        lon=lon,
+        lat=lat,
+        junction=junction,
     )
     s = table.attrs["scenario"]
     footer = [

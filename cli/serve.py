@@ -24,14 +24,19 @@ def make_server(folder: Path, *, port: int = 8000) -> http.server.ThreadingHTTPS
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+    def log_message(self, format, *args):
         click.echo(f"{self.address_string()} {format % args}", err=True)
 
 
 @click.command("serve")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 = any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 = any free port).",
+)
 def serve(folder: Path, port: int) -> None:
     """Serve FOLDER (for example a 'countylink run' output) on http://127.0.0.1:PORT/.
 

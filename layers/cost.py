@@ -21,7 +21,7 @@ cheaper_mode             ``road`` or ``rail``; ``saving_yuan_per_t``,
                          ``saving_pct``
 market_access_share      share of the helped county's market access that the
                          helper provides (see
-                         :mod:`countylink.accessibility.market_access`), with
+                         :mod:`countylink.accessibility.freight.market_access`), with
                          ``helped_market_access``, ``ma_mass`` (indicator),
                          ``ma_mass_years``, ``ma_mass_coverage``, ``ma_decay``
 parameters               which parameter table the costs come from
@@ -29,7 +29,7 @@ geometry                 LineString helper seat → helped seat
 ======================== ====================================================
 
 ``assignment_<programme>`` has one row per helper: its actual and its optimal
-partner (:func:`countylink.accessibility.pair_assignment.optimal_assignment`)
+partner (:func:`countylink.accessibility.freight.assignment.optimal_assignment`)
 and the cost of each; totals and notes are in ``attrs``.
 """
 
@@ -39,25 +39,56 @@ import os
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility import logistics_cost as lc
-from countylink.accessibility import market_access as mac
-from countylink.accessibility import pair_assignment as pa
+from countylink.accessibility.freight import assignment as pa
+from countylink.accessibility.freight import cost as lc
+from countylink.accessibility.freight import market_access as mac
 from countylink.errors import DataError
 
 #: Columns of the cost table, in order (geometry last).
 COST_COLUMNS = [
-    "programme", "pair_id", "helper_adcode", "helper_name", "helped_adcode", "helped_name", "status",
-    "road_km", "road_time_min", "method", "road_cost", "rail_cost", "cheaper_mode", "saving_yuan_per_t",
-    "saving_pct", "market_access_share", "helped_market_access", "ma_mass", "ma_mass_years", "ma_mass_coverage",
-    "ma_decay", "road_linehaul", "road_toll", "road_time_cost", "road_truck_h", "origin_station", "access_km",
-    "destination_station", "egress_km", "rail_km", "rail_method", "station_basis", "rail_drayage",
-    "rail_handling", "rail_linehaul", "rail_time_cost", "rail_door_h", "parameters",
+    "programme",
+    "pair_id",
+    "helper_adcode",
+    "helper_name",
+    "helped_adcode",
+    "helped_name",
+    "status",
+    "road_km",
+    "road_time_min",
+    "method",
+    "road_cost",
+    "rail_cost",
+    "cheaper_mode",
+    "saving_yuan_per_t",
+    "saving_pct",
+    "market_access_share",
+    "helped_market_access",
+    "ma_mass",
+    "ma_mass_years",
+    "ma_mass_coverage",
+    "ma_decay",
+    "road_linehaul",
+    "road_toll",
+    "road_time_cost",
+    "road_truck_h",
+    "origin_station",
+    "access_km",
+    "destination_station",
+    "egress_km",
+    "rail_km",
+    "rail_method",
+    "station_basis",
+    "rail_drayage",
+    "rail_handling",
+    "rail_linehaul",
+    "rail_time_cost",
+    "rail_door_h",
+    "parameters",
 ]
 
 
@@ -101,8 +132,8 @@ def freight_inputs(
         return FreightInputs(lc.freight_station_proxy(stations), None, ["stations supplied by the user"])
     if rail is not None:  # the run's rail data (layers.gaps.RailData): already read and matched
         return _freight_from(rail.stations, rail.stations, rail.router.network, [])
-    from countylink.accessibility.rail_service import service_network
-    from countylink.accessibility.rail_stations import read_pack_stations, read_stop_lists, station_service
+    from countylink.accessibility.rail.service import service_network
+    from countylink.accessibility.rail.stations import read_pack_stations, read_stop_lists, station_service
     from countylink.files import data_dir
 
     key = str(data_dir(data).resolve())
@@ -147,8 +178,9 @@ def province_cost_matrix(
     pts = pd.DataFrame(counties[["adcode", "seat_lon", "seat_lat"]])
     if "province" in counties.columns:
         pts["province"] = counties["adcode"].astype(str).str[:2]
-    return lc.cost_matrix(pts, stations=freight.stations, params=params, value=value,
-                          rail_distance=freight.rail_distance)
+    return lc.cost_matrix(
+        pts, stations=freight.stations, params=params, value=value, rail_distance=freight.rail_distance
+    )
 
 
 def _mass(counties: pd.DataFrame, mass: str) -> tuple[pd.Series, str]:
@@ -192,7 +224,7 @@ def cost_layer(
     freight
         :func:`freight_inputs`.
     params
-        :func:`countylink.accessibility.logistics_cost.load_parameters` table.
+        :func:`countylink.accessibility.freight.cost.load_parameters` table.
     mass, decay, gamma, beta
         Market-access mass indicator and distance decay.
     matrix
@@ -204,7 +236,14 @@ def cost_layer(
         :data:`COST_COLUMNS` + geometry; ``attrs["notes"]`` says what was
         dropped or estimated.
     """
-    need = {"helper_adcode", "helped_adcode", "helper_seat_lon", "helper_seat_lat", "helped_seat_lon", "helped_seat_lat"}
+    need = {
+        "helper_adcode",
+        "helped_adcode",
+        "helper_seat_lon",
+        "helper_seat_lat",
+        "helped_seat_lon",
+        "helped_seat_lat",
+    }
     missing = sorted(need - set(pairs.columns))
     if missing:
         raise DataError(f"pairs layer lacks column(s) {missing}")
@@ -231,9 +270,15 @@ def cost_layer(
         matrix = province_cost_matrix(scope, freight=freight, params=params)
     m, years = _mass(scope, mass)
     share = mac.pair_market_access_share(
-        pd.DataFrame({"helper_adcode": pairs["helper_adcode"].where(~no_helper, None),
-                      "helped_adcode": pairs["helped_adcode"]}, index=pairs.index),
-        matrix, m, decay=decay, gamma=gamma, beta=beta,
+        pd.DataFrame(
+            {"helper_adcode": pairs["helper_adcode"].where(~no_helper, None), "helped_adcode": pairs["helped_adcode"]},
+            index=pairs.index,
+        ),
+        matrix,
+        m,
+        decay=decay,
+        gamma=gamma,
+        beta=beta,
     )
     coverage = float(m.notna().mean())
     if coverage < 0.9:
@@ -258,11 +303,22 @@ def cost_layer(
     out["ma_mass"] = mass
     out["ma_mass_years"] = years
     out["ma_mass_coverage"] = coverage
-    out["ma_decay"] = f"{decay} ({'gamma' if decay == 'power' else 'beta'}={gamma if decay == 'power' else beta:.4g}) on yuan/t"
+    out["ma_decay"] = (
+        f"{decay} ({'gamma' if decay == 'power' else 'beta'}={gamma if decay == 'power' else beta:.4g}) on yuan/t"
+    )
     out["parameters"] = _params_label(params)
     for col in out.columns:
-        if col in ("road_km", "road_time_min") or col.endswith(("_cost", "_yuan_per_t", "_km", "_pct", "_h")) or col in (
-            "road_linehaul", "road_toll", "rail_drayage", "rail_handling", "rail_linehaul",
+        if (
+            col in ("road_km", "road_time_min")
+            or col.endswith(("_cost", "_yuan_per_t", "_km", "_pct", "_h"))
+            or col
+            in (
+                "road_linehaul",
+                "road_toll",
+                "rail_drayage",
+                "rail_handling",
+                "rail_linehaul",
+            )
         ):
             out[col] = pd.to_numeric(out[col], errors="coerce").round(2)
     out["market_access_share"] = pd.to_numeric(out["market_access_share"], errors="coerce").round(4)
@@ -321,8 +377,11 @@ def assignment_table(
     if matrix is None:
         matrix = province_cost_matrix(_programme_counties(complete, counties), freight=freight, params=params)
     travel = matrix.loc[helpers, helped]
-    gdp = pd.Series(pd.to_numeric(counties["gdp"], errors="coerce").to_numpy(), index=counties["adcode"].astype(str)) \
-        if "gdp" in counties.columns else pd.Series(dtype=float)
+    gdp = (
+        pd.Series(pd.to_numeric(counties["gdp"], errors="coerce").to_numpy(), index=counties["adcode"].astype(str))
+        if "gdp" in counties.columns
+        else pd.Series(dtype=float)
+    )
     helper_gdp = gdp.reindex(helpers)
     helped_gdp = gdp.reindex(helped)
     w = dict(pa.DEFAULT_WEIGHTS, **(weights or {}))
@@ -331,8 +390,7 @@ def assignment_table(
         lacking = sorted(set(helper_gdp.index[helper_gdp.isna()]) | set(helped_gdp.index[helped_gdp.isna()]))
         names = counties.set_index(counties["adcode"].astype(str))["name"]
         notes.append(
-            "economic-gap term left out: no GDP figure for "
-            + ", ".join(f"{names.get(c, c)} ({c})" for c in lacking)
+            "economic-gap term left out: no GDP figure for " + ", ".join(f"{names.get(c, c)} ({c})" for c in lacking)
         )
     target = None
     if use_gap:
@@ -410,9 +468,22 @@ def run_step(ctx) -> None:
 
 #: Columns shown by ``countylink scenario --format table``.
 SCENARIO_TABLE_COLUMNS = [
-    "helper_name", "helped_name", "helper_gap_before", "helper_gap_after", "helped_gap_before", "helped_gap_after",
-    "origin_station_after", "destination_station_after", "rail_km_before", "rail_km_after", "rail_door_h_before",
-    "rail_door_h_after", "road_cost", "rail_cost_before", "rail_cost_after", "cheaper_mode_before",
+    "helper_name",
+    "helped_name",
+    "helper_gap_before",
+    "helper_gap_after",
+    "helped_gap_before",
+    "helped_gap_after",
+    "origin_station_after",
+    "destination_station_after",
+    "rail_km_before",
+    "rail_km_after",
+    "rail_door_h_before",
+    "rail_door_h_after",
+    "road_cost",
+    "rail_cost_before",
+    "rail_cost_after",
+    "cheaper_mode_before",
     "cheaper_mode_after",
 ]
 
@@ -430,21 +501,23 @@ def scenario_table(
     lat: float | None = None,
     junction: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`countylink.accessibility.scenario.station_scenario` on the data pack's rail data.
+    """:func:`countylink.accessibility.freight.scenario.station_scenario` on the data pack's rail data.
 
     Gap classes use the pack's national stations (with timetable service) and
     line geometries, exactly as the ``gaps`` layer does.
     """
-    from countylink.accessibility.rail_lines import lines_in_counties
-    from countylink.accessibility.rail_stations import join_counties
-    from countylink.accessibility.scenario import station_scenario
+    from countylink.accessibility.freight.scenario import station_scenario
+    from countylink.accessibility.rail.lines import lines_in_counties
+    from countylink.accessibility.rail.stations import join_counties
     from countylink.layers.rail_lines import source_lines
     from countylink.layers.stations import national_stations
 
     code = str(adcode)
     known = set(counties["adcode"].astype(str))
     if code not in known:
-        raise DataError(f"county {code} is not among the loaded counties (check the adcode and the programme's province)")
+        raise DataError(
+            f"county {code} is not among the loaded counties (check the adcode and the programme's province)"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unmatched stop names: reported by the gaps layer
         stations, _ = national_stations(data=data)
@@ -453,8 +526,17 @@ def scenario_table(
     national = join_counties(stations, sub, keep_outside=True)
     lines = lines_in_counties(source_lines(data=data), sub)
     table = station_scenario(
-        pairs, counties=sub, adcode=code, stations=national, freight_stations=freight.stations, kind=kind,
-        rail_distance=freight.rail_distance, lines_by_county=lines, params=params, lon=lon, lat=lat,
+        pairs,
+        counties=sub,
+        adcode=code,
+        stations=national,
+        freight_stations=freight.stations,
+        kind=kind,
+        rail_distance=freight.rail_distance,
+        lines_by_county=lines,
+        params=params,
+        lon=lon,
+        lat=lat,
         junction=junction,
     )
     return table

@@ -39,8 +39,11 @@ def to_rfc7946(gdf: gpd.GeoDataFrame, *, precision: int = 6) -> dict:
     records = json.loads(props.to_json(orient="records", force_ascii=False, date_format="iso"))
     for geom, rec in zip(geoms, records):
         features.append(
-            {"type": "Feature", "properties": rec,
-             "geometry": None if geom is None else _round(shapely.geometry.mapping(geom), precision)}
+            {
+                "type": "Feature",
+                "properties": rec,
+                "geometry": None if geom is None else _round(shapely.geometry.mapping(geom), precision),
+            }
         )
     return {"type": "FeatureCollection", "features": features}
 

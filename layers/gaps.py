@@ -2,11 +2,11 @@
 
 :func:`run_step` is the pipeline step: it builds the ``stations``,
 ``rail_lines`` and ``gaps`` layers and adds the rail columns of
-:func:`countylink.accessibility.rail_gaps.pair_rail_metrics` to every
+:func:`countylink.accessibility.rail.gaps.pair_rail_metrics` to every
 ``pairs_<programme>`` layer in the run.
 
 Gap-layer schema: the columns of
-:func:`~countylink.accessibility.rail_gaps.county_rail_gaps` plus, where the
+:func:`~countylink.accessibility.rail.gaps.county_rail_gaps` plus, where the
 counties layer has them, ``gdp``/``resident_pop`` with their ``_year`` and
 ``_source``, and the county polygon.
 """
@@ -21,11 +21,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility import rail_gaps as rg
-from countylink.accessibility import rail_lines as rl
-from countylink.accessibility.crowfly import crowfly_travel
-from countylink.accessibility.rail_service import RailRouter, service_network
-from countylink.accessibility.rail_stations import StopLists, join_counties
+from countylink.accessibility.rail import gaps as rg
+from countylink.accessibility.rail import lines as rl
+from countylink.accessibility.rail.service import RailRouter, service_network
+from countylink.accessibility.rail.stations import StopLists, join_counties
 from countylink.layers.rail_lines import rail_lines_layer, source_lines
 from countylink.layers.stations import national_stations, stations_layer
 
@@ -63,21 +62,39 @@ def load_rail_data(
 def road_times_to_stations(graph, gaps: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
     """Routed seat → nearest (HSR) station car times over a road graph.
 
-    Uses :func:`countylink.accessibility.travel_time.travel_time_pairs`;
+    Uses :func:`countylink.accessibility.road.travel_time.travel_time_pairs`;
     seats or stations the graph does not reach keep NaN (filled later with a
     crow-fly estimate whose ``road_method`` says so).
     """
-    from countylink.accessibility.travel_time import travel_time_pairs
+    from countylink.accessibility.road.travel_time import travel_time_pairs
 
-    lk = pd.DataFrame(stations.drop(columns="geometry", errors="ignore")).drop_duplicates("station_name").set_index("station_name")
+    lk = (
+        pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
+        .drop_duplicates("station_name")
+        .set_index("station_name")
+    )
     out = pd.DataFrame(index=pd.Index(gaps["adcode"], name="adcode"))
     for prefix in ("nearest_station", "nearest_hsr"):
         ok = gaps[prefix].isin(lk.index).to_numpy()
-        o = pd.DataFrame({"id": gaps["adcode"][ok].to_numpy(), "lon": gaps["seat_lon"][ok].to_numpy(), "lat": gaps["seat_lat"][ok].to_numpy()})
+        o = pd.DataFrame(
+            {
+                "id": gaps["adcode"][ok].to_numpy(),
+                "lon": gaps["seat_lon"][ok].to_numpy(),
+                "lat": gaps["seat_lat"][ok].to_numpy(),
+            }
+        )
         names = gaps[prefix][ok]
-        d = pd.DataFrame({"id": gaps["adcode"][ok].to_numpy(), "lon": lk.loc[names, "lon"].to_numpy(), "lat": lk.loc[names, "lat"].to_numpy()})
+        d = pd.DataFrame(
+            {
+                "id": gaps["adcode"][ok].to_numpy(),
+                "lon": lk.loc[names, "lon"].to_numpy(),
+                "lat": lk.loc[names, "lat"].to_numpy(),
+            }
+        )
         res = travel_time_pairs(graph, o, d)
-        out[f"{prefix}_road_min"] = pd.Series(res["time_s"].to_numpy() / 60.0, index=o["id"].to_numpy()).reindex(out.index)
+        out[f"{prefix}_road_min"] = pd.Series(res["time_s"].to_numpy() / 60.0, index=o["id"].to_numpy()).reindex(
+            out.index
+        )
     out["road_method"] = np.where(out["nearest_station_road_min"].notna(), "osm_network", None)
     return out
 
@@ -100,7 +117,9 @@ def gaps_layer(
         gaps["road_method"] = np.where(routed["road_method"].notna().to_numpy(), "osm_network", "crowfly_estimate")
         n_missing = int((gaps["road_method"] == "crowfly_estimate").sum())
         if n_missing:
-            warnings.warn(f"{n_missing} counties not reachable on the road graph: crow-fly estimates kept", stacklevel=2)
+            warnings.warn(
+                f"{n_missing} counties not reachable on the road graph: crow-fly estimates kept", stacklevel=2
+            )
     for ind in CONTEXT_INDICATORS:
         for suffix in ("", "_year", "_source"):
             col = f"{ind}{suffix}"
@@ -112,7 +131,7 @@ def gaps_layer(
 
 
 def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: RailData) -> gpd.GeoDataFrame:
-    """Pairs layer with the rail columns of :func:`~countylink.accessibility.rail_gaps.pair_rail_metrics`."""
+    """Pairs layer with the rail columns of :func:`~countylink.accessibility.rail.gaps.pair_rail_metrics`."""
     out = rg.pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
     if isinstance(pairs, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry=pairs.geometry.name, crs=pairs.crs)

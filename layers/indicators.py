@@ -75,9 +75,7 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
     DataFrame
         Long form (:data:`LONG_COLUMNS`), 90 counties.
     """
-    main = pd.read_csv(
-        data_file("economy/zhejiang_county_indicators_2024.csv", data=data), dtype={"adcode": str}
-    )
+    main = pd.read_csv(data_file("economy/zhejiang_county_indicators_2024.csv", data=data), dtype={"adcode": str})
     cols = {
         "gdp_100m_yuan": "gdp",
         "primary_100m": "gdp_primary",
@@ -97,13 +95,17 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
     frames.append(
         _read_zj_raw_table(
             data_file("economy/zhejiang_yearbook_2025/t17_35_county_road_mileage_post_power_2024.csv", data=data),
-            {1: "road_km", 2: "expressway_km"}, "17-35", reg,
+            {1: "road_km", 2: "expressway_km"},
+            "17-35",
+            reg,
         )
     )
     frames.append(
         _read_zj_raw_table(
             data_file("economy/zhejiang_yearbook_2025/t17_34_county_passenger_freight_volume_2024.csv", data=data),
-            {3: "road_freight"}, "17-34", reg,
+            {3: "road_freight"},
+            "17-34",
+            reg,
         )
     )
     return _long(pd.concat(frames, ignore_index=True))
@@ -121,8 +123,14 @@ def _read_zj_raw_table(path: Path, columns: dict[int, str], table: str, reg: pd.
     for col, ind in columns.items():
         values = pd.to_numeric(raw[col], errors="coerce")
         part = pd.DataFrame(
-            {"adcode": match["adcode"], "value": values, "indicator": ind, "unit": INDICATORS[ind][0],
-             "year": 2024, "source": ZJ_YEARBOOK.format(table=table)}
+            {
+                "adcode": match["adcode"],
+                "value": values,
+                "indicator": ind,
+                "unit": INDICATORS[ind][0],
+                "year": 2024,
+                "source": ZJ_YEARBOOK.format(table=table),
+            }
         )
         frames.append(part[~bad & values.notna()])
     return pd.concat(frames, ignore_index=True)
@@ -173,8 +181,14 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
             skipped.append((r["county_name"], label, year, reason))
             continue
         rows.append(
-            {"adcode": match.at[i, "adcode"], "indicator": spec[0], "value": float(r["value"]) * spec[1][r["unit"]],
-             "unit": INDICATORS[spec[0]][0], "year": int(year), "source": f"{src} (via data pack shandong_partial)"}
+            {
+                "adcode": match.at[i, "adcode"],
+                "indicator": spec[0],
+                "value": float(r["value"]) * spec[1][r["unit"]],
+                "unit": INDICATORS[spec[0]][0],
+                "year": int(year),
+                "source": f"{src} (via data pack shandong_partial)",
+            }
         )
     out = _long(pd.DataFrame(rows, columns=LONG_COLUMNS))
     out.attrs["skipped"] = pd.DataFrame(skipped, columns=["county_name", "indicator", "year", "reason"])
@@ -229,8 +243,14 @@ def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zheji
         codes = m["adcode"]
     unit = df["unit"] if "unit" in df.columns else df["indicator"].map(lambda s: INDICATORS.get(s, ("",))[0])
     out = pd.DataFrame(
-        {"adcode": codes, "indicator": df["indicator"].str.strip(), "value": values, "unit": unit,
-         "year": years.astype(int), "source": df["source"]}
+        {
+            "adcode": codes,
+            "indicator": df["indicator"].str.strip(),
+            "value": values,
+            "unit": unit,
+            "year": years.astype(int),
+            "source": df["source"],
+        }
     )
     dup = out.duplicated(["adcode", "indicator", "year"], keep=False)
     if dup.any():

@@ -7,12 +7,18 @@ from collections.abc import Sequence
 import geopandas as gpd
 import pandas as pd
 
-from countylink.accessibility.isochrones import DEFAULT_THRESHOLDS_MIN, isochrones
+from countylink.accessibility.road.isochrones import DEFAULT_THRESHOLDS_MIN, isochrones
 from countylink.errors import DataError
 
 
-def isochrones_layer(points: pd.DataFrame, network, *, thresholds_min: Sequence[float] = DEFAULT_THRESHOLDS_MIN,
-                     dissolve: bool = False, names: pd.Series | None = None) -> gpd.GeoDataFrame:
+def isochrones_layer(
+    points: pd.DataFrame,
+    network,
+    *,
+    thresholds_min: Sequence[float] = DEFAULT_THRESHOLDS_MIN,
+    dissolve: bool = False,
+    names: pd.Series | None = None,
+) -> gpd.GeoDataFrame:
     """Isochrone polygons around ``points`` (``id, lon, lat``), ready for ``export_layer``.
 
     ``names`` (indexed like ``points`` ids) adds a ``name`` column. Largest
@@ -24,14 +30,24 @@ def isochrones_layer(points: pd.DataFrame, network, *, thresholds_min: Sequence[
     return layer.sort_values("threshold_min", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def county_seat_isochrones(counties: gpd.GeoDataFrame, network, *, adcodes: Sequence[str] | None = None,
-                           thresholds_min: Sequence[float] = DEFAULT_THRESHOLDS_MIN) -> gpd.GeoDataFrame:
+def county_seat_isochrones(
+    counties: gpd.GeoDataFrame,
+    network,
+    *,
+    adcodes: Sequence[str] | None = None,
+    thresholds_min: Sequence[float] = DEFAULT_THRESHOLDS_MIN,
+) -> gpd.GeoDataFrame:
     """Isochrones around county seats (``seat_lon``/``seat_lat`` of the counties layer)."""
     sel = counties if adcodes is None else counties[counties["adcode"].isin(list(adcodes))]
-    pts = pd.DataFrame({"id": sel["adcode"].to_numpy(), "lon": sel["seat_lon"].to_numpy(float),
-                        "lat": sel["seat_lat"].to_numpy(float)})
-    return isochrones_layer(pts, network, thresholds_min=thresholds_min,
-                            names=pd.Series(sel["name"].to_numpy(), index=sel["adcode"].to_numpy()))
+    pts = pd.DataFrame(
+        {"id": sel["adcode"].to_numpy(), "lon": sel["seat_lon"].to_numpy(float), "lat": sel["seat_lat"].to_numpy(float)}
+    )
+    return isochrones_layer(
+        pts,
+        network,
+        thresholds_min=thresholds_min,
+        names=pd.Series(sel["name"].to_numpy(), index=sel["adcode"].to_numpy()),
+    )
 
 
 def run_step(ctx) -> None:
@@ -41,7 +57,7 @@ def run_step(ctx) -> None:
         return
     counties = ctx.layers["counties"]
     for key in [k for k in ctx.layers if k.startswith("pairs_")]:
-        programme = key[len("pairs_"):]
+        programme = key[len("pairs_") :]
         helped = ctx.layers[key]["helped_adcode"].dropna().unique()
         ctx.progress(f"isochrones: {programme} ({len(helped)} helped county seats)")
         try:

@@ -41,8 +41,14 @@ STATUSES = ("confirmed", "named", "inferred")
 
 #: programme id -> (province key, description)
 PROGRAMMES: dict[str, tuple[str, str]] = {
-    "shandong-2024": ("shandong", "Shandong 强县产业帮扶弱县: 10 strong counties help the 10 lowest-GDP counties (Sept 2024)"),
-    "zhejiang-2023": ("zhejiang", "Zhejiang 工业大县结对山区县: 18 industrial counties paired with 18 mountain counties (2023)"),
+    "shandong-2024": (
+        "shandong",
+        "Shandong 强县产业帮扶弱县: 10 strong counties help the 10 lowest-GDP counties (Sept 2024)",
+    ),
+    "zhejiang-2023": (
+        "zhejiang",
+        "Zhejiang 工业大县结对山区县: 18 industrial counties paired with 18 mountain counties (2023)",
+    ),
 }
 
 #: indicators copied onto both sides of each pair
@@ -108,8 +114,10 @@ def load_registry(programme: str | None = None, *, path: str | os.PathLike | Non
         raise DataError(f"registry {p}: unknown adcode(s) {', '.join(unknown[:10])}")
     dup = df.duplicated(["programme", "helped_adcode"], keep=False)  # one helper per helped county
     if dup.any():
-        raise DataError(f"registry {p}: duplicated helped_adcode {', '.join(sorted(set(df.loc[dup, 'helped_adcode'])))}")
-    same = (df["helper_adcode"] == df["helped_adcode"])
+        raise DataError(
+            f"registry {p}: duplicated helped_adcode {', '.join(sorted(set(df.loc[dup, 'helped_adcode'])))}"
+        )
+    same = df["helper_adcode"] == df["helped_adcode"]
     if same.any():
         raise DataError(f"registry {p}: a county cannot help itself ({', '.join(df.loc[same, 'helped_adcode'])})")
     if programme is not None:
@@ -166,7 +174,8 @@ def build_pairs(
                 out[f"{side}_{col}"] = codes.map(c[col]) if col in c.columns else np.nan
     out["crowfly_km"] = np.round(
         haversine_m(out["helper_seat_lon"], out["helper_seat_lat"], out["helped_seat_lon"], out["helped_seat_lat"])
-        / 1000.0, 1,
+        / 1000.0,
+        1,
     )
     both = out["helper_gdp"].notna() & out["helped_gdp"].notna()
     out["gdp_ratio"] = np.where(both, out["helper_gdp"] / out["helped_gdp"], np.nan).round(2)
@@ -184,8 +193,21 @@ def build_pairs(
             axis=1,
         )
     )
-    front = ["programme", "pair_id", "helper_adcode", "helper_name", "helper_prefecture", "helped_adcode",
-             "helped_name", "helped_prefecture", "status", "source", "crowfly_km", "gdp_ratio", "gdp_ratio_years"]
+    front = [
+        "programme",
+        "pair_id",
+        "helper_adcode",
+        "helper_name",
+        "helper_prefecture",
+        "helped_adcode",
+        "helped_name",
+        "helped_prefecture",
+        "status",
+        "source",
+        "crowfly_km",
+        "gdp_ratio",
+        "gdp_ratio_years",
+    ]
     rest = [col for col in out.columns if col not in front]
     return gpd.GeoDataFrame(out[front + rest], geometry=lines, crs=WGS84)
 

@@ -1,6 +1,6 @@
 """The ``rail_lines`` layer: known railway lines crossing the run's counties.
 
-Schema: :data:`countylink.accessibility.rail_lines.LINE_COLUMNS` (``line_name``,
+Schema: :data:`countylink.accessibility.rail.lines.LINE_COLUMNS` (``line_name``,
 ``kind``, ``highspeed``, ``usage``, ``service``, ``freight``, ``source``,
 ``year``, geometry), clipped to the counties' outline.
 """
@@ -12,7 +12,7 @@ import os
 import geopandas as gpd
 import pandas as pd
 
-from countylink.accessibility import rail_lines as rl
+from countylink.accessibility.rail import lines as rl
 
 
 def source_lines(

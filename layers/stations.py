@@ -15,7 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from countylink.accessibility import rail_stations as rs
+from countylink.accessibility.rail import stations as rs
 from countylink.errors import CountylinkError
 
 

@@ -35,9 +35,7 @@ def _asset_table() -> dict[str, str]:
     try:
         from offlinefolium import elements
     except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise CountylinkError(
-            "offline maps need the folium-offline package (pip install folium-offline)"
-        ) from exc
+        raise CountylinkError("offline maps need the folium-offline package (pip install folium-offline)") from exc
     return dict(elements._res)
 
 

@@ -119,20 +119,19 @@ def add_county_layer(
     """County polygons filled by indicator class (no-data grey), with tooltips."""
     group = folium.FeatureGroup(name=name, show=True)
     props = pd.DataFrame(
-        {"name": counties["name"].astype(str), "prefecture": counties.get("prefecture", pd.Series("", index=counties.index)).astype(str)},
+        {
+            "name": counties["name"].astype(str),
+            "prefecture": counties.get("prefecture", pd.Series("", index=counties.index)).astype(str),
+        },
         index=counties.index,
     )
     if indicator is not None and classification is not None:
         values = counties[indicator]
-        props["value"] = [
-            "no data" if _isna(v) else f"{fmt_number(v)} {units}".strip() for v in values
-        ]
+        props["value"] = ["no data" if _isna(v) else f"{fmt_number(v)} {units}".strip() for v in values]
         src = counties.get(f"{indicator}_source")
         yr = counties.get(f"{indicator}_year")
         props["source"] = [
-            "" if _isna(values.iloc[i]) else ", ".join(
-                x for x in (_text(src, i), _year_text(yr, i)) if x
-            )
+            "" if _isna(values.iloc[i]) else ", ".join(x for x in (_text(src, i), _year_text(yr, i)) if x)
             for i in range(len(counties))
         ]
         props["fill"] = [classification.colour_of(label) for label in counties.index]
@@ -286,7 +285,10 @@ def add_pair_layer(
         line.add_to(group)
         line.add_child(HtmlPopup(pair_popup_html(row, indicators=indicators), max_width=460, min_width=340))
         PolyLineTextPath(
-            line, "►", center=True, offset=5,
+            line,
+            "►",
+            center=True,
+            offset=5,
             attributes={"fill": colour, "font-size": "16", "class": "cl-arrow"},
         ).add_to(group)
         drawn += 1
@@ -346,7 +348,10 @@ def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[foli
         folium.GeoJson(
             _features(sub, props),
             style_function=lambda f, colour=colour, weight=weight, cls=cls: {
-                "color": colour, "weight": weight, "opacity": 0.85, "className": cls,
+                "color": colour,
+                "weight": weight,
+                "opacity": 0.85,
+                "className": cls,
                 "dashArray": None if cls == "cl-rail-hsr" else "4 3",
             },
             tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[label]),
@@ -363,7 +368,9 @@ def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[foli
 
 def add_station_layer(parent, stations: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, list[str]]:
     """Passenger stations; stations with high-speed service drawn larger and red."""
-    hsr = _flag(stations["hsr_served"], stations.index) if "hsr_served" in stations.columns else high_speed_mask(stations)
+    hsr = (
+        _flag(stations["hsr_served"], stations.index) if "hsr_served" in stations.columns else high_speed_mask(stations)
+    )
     name_col = next((c for c in ("name", "station_name") if c in stations.columns), None)
     props = pd.DataFrame(index=stations.index)
     props["name"] = stations[name_col].astype(str) if name_col else ""
@@ -380,9 +387,25 @@ def add_station_layer(parent, stations: gpd.GeoDataFrame) -> tuple[folium.Featur
         _features(stations, props),
         marker=folium.CircleMarker(radius=3),
         style_function=lambda f: (
-            {"radius": 5, "fill": True, "color": "#ffffff", "weight": 1.2, "fillColor": HSR_COLOUR, "fillOpacity": 1, "className": "cl-station cl-station-hsr"}
+            {
+                "radius": 5,
+                "fill": True,
+                "color": "#ffffff",
+                "weight": 1.2,
+                "fillColor": HSR_COLOUR,
+                "fillOpacity": 1,
+                "className": "cl-station cl-station-hsr",
+            }
             if f["properties"]["hsr"] == "yes"
-            else {"radius": 3, "fill": True, "color": "#222222", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 1, "className": "cl-station"}
+            else {
+                "radius": 3,
+                "fill": True,
+                "color": "#222222",
+                "weight": 1,
+                "fillColor": "#ffffff",
+                "fillOpacity": 1,
+                "className": "cl-station",
+            }
         ),
         tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases),
     ).add_to(group)
@@ -406,7 +429,9 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
     """
     table = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
     table["adcode"] = table["adcode"].astype(str)
-    merged = counties[["adcode", "name", "geometry"]].merge(table.drop(columns=["name"], errors="ignore"), on="adcode", how="inner")
+    merged = counties[["adcode", "name", "geometry"]].merge(
+        table.drop(columns=["name"], errors="ignore"), on="adcode", how="inner"
+    )
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=counties.crs)
     label_col = "gap_label" if "gap_label" in merged else "gap_class"
     if "gap_rank" in merged:  # worst (0) red ... best blue
@@ -415,7 +440,11 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
     else:
         classes = sorted(merged[label_col].dropna().astype(str).unique()) if label_col in merged else []
     colours = {c: GAP_PALETTE[i % len(GAP_PALETTE)] for i, c in enumerate(classes)}
-    no_station = (~_flag(merged["has_passenger_station"], merged.index)) if "has_passenger_station" in merged else pd.Series(False, index=merged.index)
+    no_station = (
+        (~_flag(merged["has_passenger_station"], merged.index))
+        if "has_passenger_station" in merged
+        else pd.Series(False, index=merged.index)
+    )
     props = pd.DataFrame(
         {
             "name": merged["name"].astype(str),
@@ -434,7 +463,9 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
             "weight": 2.5 if f["properties"]["no_station"] == "yes" else 0.5,
             "className": "cl-gap",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "gap_class", "no_station"], aliases=["County", "Rail gap class", "No passenger station"]),
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "gap_class", "no_station"], aliases=["County", "Rail gap class", "No passenger station"]
+        ),
     ).add_to(group)
     group.add_to(parent)
     legend = [
@@ -455,17 +486,23 @@ def add_corridor_layer(
     sub = corridors[corridors.geometry.notna() & ~corridors.geometry.is_empty]
     props = pd.DataFrame(index=sub.index)
     props["pair"] = [
-        f"{r.get('helper_name', '')} → {r.get('helped_name', '')}" if "helped_name" in sub.columns else str(r.get("pair_id", ""))
+        f"{r.get('helper_name', '')} → {r.get('helped_name', '')}"
+        if "helped_name" in sub.columns
+        else str(r.get("pair_id", ""))
         for _, r in sub.iterrows()
     ]
-    props["time"] = [
-        "—" if (m := road_time(r)[0]) is None else f"{m / 60:.1f} h" for _, r in sub.iterrows()
-    ]
+    props["time"] = ["—" if (m := road_time(r)[0]) is None else f"{m / 60:.1f} h" for _, r in sub.iterrows()]
     props["method"] = [road_time(r)[1] or "not stated" for _, r in sub.iterrows()]
     group = folium.FeatureGroup(name=f"Road corridors — {programme_label}", show=True)
     folium.GeoJson(
         _features(sub, props),
-        style_function=lambda f: {"color": colour, "weight": 2.2, "opacity": 0.7, "dashArray": "1 4", "className": "cl-corridor"},
+        style_function=lambda f: {
+            "color": colour,
+            "weight": 2.2,
+            "opacity": 0.7,
+            "dashArray": "1 4",
+            "className": "cl-corridor",
+        },
         tooltip=folium.GeoJsonTooltip(fields=["pair", "time", "method"], aliases=["Corridor", "Road time", "Method"]),
     ).add_to(group)
     group.add_to(parent)

@@ -25,7 +25,7 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
 from countylink.errors import DataError, NotFoundError
@@ -73,7 +73,9 @@ def indicator_unit(counties: pd.DataFrame, indicator: str) -> str:
 
 def available_indicators(counties: pd.DataFrame) -> list[str]:
     """Numeric indicator columns (those with a ``*_source`` column beside them)."""
-    return [c for c in counties.columns if f"{c}_source" in counties.columns and pd.api.types.is_numeric_dtype(counties[c])]
+    return [
+        c for c in counties.columns if f"{c}_source" in counties.columns and pd.api.types.is_numeric_dtype(counties[c])
+    ]
 
 
 def counties_for_pairs(counties: gpd.GeoDataFrame, pairs: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -220,11 +222,19 @@ def pairing_map(
 
     shown = display(simplify_coverage(counties, tolerance_m=tolerance_m))
     minx, miny, maxx, maxy = shown.total_bounds
-    fmap = new_map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None, control_scale=True, prefer_canvas=False)
+    fmap = new_map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=7,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+    )
     attributions: list[str] = []
     if basemap is not None:
         url, attr, _ = BASEMAPS[basemap]
-        folium.TileLayer(url, attr=attr, name=f"Base map ({basemap})", subdomains="1234" if basemap == "amap" else "abc").add_to(fmap)
+        folium.TileLayer(
+            url, attr=attr, name=f"Base map ({basemap})", subdomains="1234" if basemap == "amap" else "abc"
+        ).add_to(fmap)
     if gcj:
         attributions.append("vector layers shifted WGS-84 → GCJ-02 to match the AMap tiles")
 
@@ -234,7 +244,9 @@ def pairing_map(
     if indicator is not None:
         unit = units if units is not None else indicator_unit(counties, indicator)
         classification = classify(shown[indicator].rename(indicator), scheme=scheme, k=k)
-        legend.append(f"<h4>{html.escape(indicator)}{f' ({html.escape(unit)})' if unit else ''} — {classification.scheme}</h4>")
+        legend.append(
+            f"<h4>{html.escape(indicator)}{f' ({html.escape(unit)})' if unit else ''} — {classification.scheme}</h4>"
+        )
         for colour, text in zip(classification.colours, classification.class_labels()):
             legend.append(f"<div><span class='swatch' style='background:{colour}'></span>{text}</div>")
         legend.append(
@@ -247,7 +259,11 @@ def pairing_map(
     else:
         unit = ""
     L.add_county_layer(
-        fmap, shown, indicator=indicator, classification=classification, units=unit,
+        fmap,
+        shown,
+        indicator=indicator,
+        classification=classification,
+        units=unit,
         name=f"Counties — {indicator}" if indicator else "Counties",
     )
 
@@ -264,13 +280,20 @@ def pairing_map(
         label = programme_label(programme)
         L.add_role_outlines(fmap, shown, prog_pairs, programme_label=label)
         _, rows = L.add_pair_layer(
-            fmap, display(prog_pairs) if gcj else prog_pairs, programme=programme, programme_label=label,
-            colour=colour, metric=pair_metric, indicators=list(dict.fromkeys(indicators)),
+            fmap,
+            display(prog_pairs) if gcj else prog_pairs,
+            programme=programme,
+            programme_label=label,
+            colour=colour,
+            metric=pair_metric,
+            indicators=list(dict.fromkeys(indicators)),
         )
         legend.extend(rows)
         routed = corridor_layers.get(programme)
         if routed is not None and (routed.geometry.notna() & ~routed.geometry.is_empty).any():
-            _, rows = L.add_corridor_layer(fmap, display(corridor_layers[programme], lines=True), programme_label=label, colour=colour)
+            _, rows = L.add_corridor_layer(
+                fmap, display(corridor_layers[programme], lines=True), programme_label=label, colour=colour
+            )
             legend.extend(rows)
 
     # --- rail ------------------------------------------------------------
@@ -292,7 +315,9 @@ def pairing_map(
     if rail_rows:
         legend.append("<h4>Rail</h4>")
         legend.extend(rail_rows)
-        attributions.append("Rail: © <a href='https://www.openstreetmap.org/copyright'>OpenStreetMap contributors</a> (ODbL); national timetable stop lists")
+        attributions.append(
+            "Rail: © <a href='https://www.openstreetmap.org/copyright'>OpenStreetMap contributors</a> (ODbL); national timetable stop lists"
+        )
 
     # --- travel-time surfaces (raster step) -------------------------------
     if travel_time_surfaces:
@@ -305,7 +330,9 @@ def pairing_map(
     if indicator is not None:
         attributions.insert(1, f"{html.escape(indicator)}: see legend for sources and years")
     if gcj:
-        legend.append("<div class='note'>Base map in GCJ-02: all vector layers shifted WGS-84 → GCJ-02 to line up with it.</div>")
+        legend.append(
+            "<div class='note'>Base map in GCJ-02: all vector layers shifted WGS-84 → GCJ-02 to line up with it.</div>"
+        )
     legend.append(
         f"<div class='note'>Display geometry simplified (shapely coverage_simplify, tolerance {tolerance_m:g} m); "
         "analysis uses full geometry.</div>"
@@ -314,7 +341,9 @@ def pairing_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     fmap.add_child(
         _Overlay(
-            title=html.escape(title) if title else f"County pairing — {html.escape(names)}"
+            title=html.escape(title)
+            if title
+            else f"County pairing — {html.escape(names)}"
             + (f"<br><small>shaded by {html.escape(indicator)}</small>" if indicator else ""),
             legend="".join(legend),
             attributions=attributions,

@@ -31,7 +31,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import folium
 import numpy as np
@@ -43,7 +42,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from countylink.accessibility.friction import RasterSurface, read_surface
+from countylink.accessibility.raster.friction import RasterSurface, read_surface
 from countylink.errors import CountylinkError, DataError
 
 #: Upper class bounds in minutes (a last open class ``> breaks[-1]`` follows).
@@ -146,7 +145,7 @@ def _hex_rgb(colour: str) -> tuple[int, int, int]:
 def as_travel_time_surface(surface: RasterSurface | str | os.PathLike) -> RasterSurface:
     """A :class:`RasterSurface` of minutes from a surface or a GeoTIFF path.
 
-    GeoTIFFs written by :func:`countylink.accessibility.friction.write_geotiff`
+    GeoTIFFs written by :func:`countylink.accessibility.raster.friction.write_geotiff`
     carry ``kind``/``units``/``method`` tags; a user GeoTIFF without them is
     taken as minutes with method ``unknown``.
 
@@ -292,7 +291,7 @@ def _spread(n: int) -> list[str]:
     pos = np.linspace(0, len(base) - 1, n)
     lo = np.floor(pos).astype(int).clip(0, len(base) - 2)
     rgb = base[lo] + (pos - lo)[:, None] * (base[lo + 1] - base[lo])
-    return ["#%02x%02x%02x" % tuple(int(round(v)) for v in row) for row in rgb]
+    return ["#{:02x}{:02x}{:02x}".format(*tuple(int(round(v)) for v in row)) for row in rgb]
 
 
 class _Pane(MacroElement):
@@ -416,7 +415,9 @@ def add_travel_time_layers(
         if k == len(first.breaks) + 1 and k not in used:
             continue  # "not reached" only when some cell is
         rows.append(f"<div><span class='swatch' style='background:{colour};opacity:{opacity:g}'></span>{label}</div>")
-    rows.append("<div><span class='swatch' style='background:none'></span>no data (outside the study area): transparent</div>")
+    rows.append(
+        "<div><span class='swatch' style='background:none'></span>no data (outside the study area): transparent</div>"
+    )
     rows.extend(notes)
     rows.append(
         "<div class='note'>Surfaces warped to Web Mercator for display (nearest neighbour); "

@@ -33,7 +33,9 @@ def run_step(ctx) -> None:
         return
     indicator = "gdp" if "gdp" in counties.columns else None
     # read once, drawn on every map (each map keeps those over its counties)
-    surfaces = [as_travel_time_surface(p) for p in order_surface_files(f for f in ctx.extra_files if is_surface_file(f))]
+    surfaces = [
+        as_travel_time_surface(p) for p in order_surface_files(f for f in ctx.extra_files if is_surface_file(f))
+    ]
     jobs = [(f"map_{p}.html", [p]) for p in layers["pairs"]]
     if len(layers["pairs"]) > 1:
         jobs.append(("map_all.html", list(layers["pairs"])))

@@ -25,7 +25,7 @@ import numpy as np
 import osmium
 import shapely
 
-from countylink.accessibility.road_network import parse_way_filter, tags_match
+from countylink.accessibility.road.network import parse_way_filter, tags_match
 
 _QUERY = re.compile(r"\(way(?P<filter>.*)\(poly:'(?P<poly>[-0-9. ]+)'\);>;\);out;")
 # one component of an OSMnx features query: (node['railway'='station'](poly:'…');(._;>;););
@@ -60,8 +60,10 @@ class OverpassStandin:
                 pass
 
             def do_GET(self):  # /status, as Overpass formats it
-                body = b"Connected as: 1\nCurrent time: 2025-01-01T00:00:00Z\nAnnounced endpoint: none\n" \
-                       b"Rate limit: 2\n2 slots available now.\nCurrently running queries (pid, space limit, time limit, start time):\n"
+                body = (
+                    b"Connected as: 1\nCurrent time: 2025-01-01T00:00:00Z\nAnnounced endpoint: none\n"
+                    b"Rate limit: 2\n2 slots available now.\nCurrently running queries (pid, space limit, time limit, start time):\n"
+                )
                 self._send(200, body, "text/plain")
 
             def do_POST(self):
@@ -132,8 +134,10 @@ class OverpassStandin:
             return geom is not None and polygon.intersects(geom)
         if eid not in self.relations or depth > 3:
             return False
-        return any(self._meets({"n": "node", "w": "way", "r": "relation"}[t], ref, polygon, depth + 1)
-                   for t, ref, _ in self.relations[eid][0])
+        return any(
+            self._meets({"n": "node", "w": "way", "r": "relation"}[t], ref, polygon, depth + 1)
+            for t, ref, _ in self.relations[eid][0]
+        )
 
     def answer_features(self, components) -> dict:
         """Union of ``kind[key(=value)](poly)`` selections, each with ``(._;>;)``; then ``out;``."""
@@ -143,11 +147,16 @@ class OverpassStandin:
             vals = np.array(comp.group("poly").split(), dtype=float).reshape(-1, 2)
             polygon = shapely.Polygon(vals[:, ::-1])
             shapely.prepare(polygon)
-            source = {"node": ((i, v[2]) for i, v in self.nodes.items()),
-                      "way": ((i, v[1]) for i, v in self.all_ways.items()),
-                      "relation": ((i, v[1]) for i, v in self.relations.items())}[kind]
-            hits = [i for i, tags in source
-                    if key in tags and (value is None or tags[key] == value) and self._meets(kind, i, polygon)]
+            source = {
+                "node": ((i, v[2]) for i, v in self.nodes.items()),
+                "way": ((i, v[1]) for i, v in self.all_ways.items()),
+                "relation": ((i, v[1]) for i, v in self.relations.items()),
+            }[kind]
+            hits = [
+                i
+                for i, tags in source
+                if key in tags and (value is None or tags[key] == value) and self._meets(kind, i, polygon)
+            ]
             keep[kind].update(hits)
             if kind == "relation":  # '>' on relations: member nodes and ways, and those ways' nodes
                 for rid in hits:
@@ -167,13 +176,27 @@ class OverpassStandin:
         for wid in sorted(keep["way"]):
             if wid in self.all_ways:
                 refs, tags = self.all_ways[wid]
-                elements.append({"type": "way", "id": wid, "nodes": [r for r in refs if r in self.nodes],
-                                 **({"tags": tags} if tags else {})})
+                elements.append(
+                    {
+                        "type": "way",
+                        "id": wid,
+                        "nodes": [r for r in refs if r in self.nodes],
+                        **({"tags": tags} if tags else {}),
+                    }
+                )
         for rid in sorted(keep["relation"]):
             members, tags = self.relations[rid]
-            elements.append({"type": "relation", "id": rid, "tags": tags, "members": [
-                {"type": {"n": "node", "w": "way", "r": "relation"}[t], "ref": ref, "role": role}
-                for t, ref, role in members]})
+            elements.append(
+                {
+                    "type": "relation",
+                    "id": rid,
+                    "tags": tags,
+                    "members": [
+                        {"type": {"n": "node", "w": "way", "r": "relation"}[t], "ref": ref, "role": role}
+                        for t, ref, role in members
+                    ],
+                }
+            )
         return {"version": 0.6, "generator": "countylink test stand-in", "elements": elements}
 
     def __enter__(self):

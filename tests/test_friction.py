@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
 import rasterio.warp
 from rasterio.enums import Resampling
-import geopandas as gpd
 from shapely.geometry import LineString, box
 
-from countylink.accessibility.friction import (
+from countylink.accessibility.raster.friction import (
     NODATA,
     OFFROAD_WALK_KPH,
     ROAD_CLASS_KPH,
@@ -156,8 +156,14 @@ def test_dem_in_another_crs_gives_the_same_slope(dem_crop, crop_area, tmp_path):
     utm = tmp_path / "dem_utm.tif"
     with rasterio.open(dem_crop) as ds:
         transform, w, h = rasterio.warp.calculate_default_transform(ds.crs, UTM51, ds.width, ds.height, *ds.bounds)
-        prof = ds.profile | {"crs": UTM51, "transform": transform, "width": w, "height": h, "dtype": "float32",
-                             "nodata": -32768.0}
+        prof = ds.profile | {
+            "crs": UTM51,
+            "transform": transform,
+            "width": w,
+            "height": h,
+            "dtype": "float32",
+            "nodata": -32768.0,
+        }
         with rasterio.open(utm, "w", **prof) as dst:
             rasterio.warp.reproject(rasterio.band(ds, 1), rasterio.band(dst, 1), resampling=Resampling.bilinear)
     a = friction_surface(crop_area, resolution=500, dem=dem_crop)

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from countylink.accessibility import rail_gaps as rg
-from countylink.accessibility.crowfly import crowfly_travel, great_circle_km
+from countylink.accessibility.rail import gaps as rg
+from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.layers.counties import counties_layer
 from countylink.layers.gaps import add_pair_rail_columns, gaps_layer, load_rail_data
 
@@ -34,7 +34,15 @@ def sd(data_dir, rail):
 def test_one_row_per_county_with_sources(sd):
     counties, gaps = sd
     assert gaps["adcode"].tolist() == counties["adcode"].tolist()
-    for col in ("station_source", "station_year", "service_source", "service_year", "line_source", "line_year", "road_method"):
+    for col in (
+        "station_source",
+        "station_year",
+        "service_source",
+        "service_year",
+        "line_source",
+        "line_year",
+        "road_method",
+    ):
         assert gaps[col].notna().all(), col
     assert (gaps["service_year"] == 2021).all() and (gaps["station_year"] == 2026).all()
     assert set(gaps["road_method"]) == {"crowfly_estimate"}
@@ -98,7 +106,9 @@ def test_pair_rail_columns(sd, rail, data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         pairs = build_pairs("shandong-2024", counties=counties)
-    road = crowfly_travel(pairs["helper_seat_lon"], pairs["helper_seat_lat"], pairs["helped_seat_lon"], pairs["helped_seat_lat"])
+    road = crowfly_travel(
+        pairs["helper_seat_lon"], pairs["helper_seat_lat"], pairs["helped_seat_lon"], pairs["helped_seat_lat"]
+    )
     pairs = pairs.assign(road_time_min=road["time_min"].to_numpy())
     out = add_pair_rail_columns(pairs, gaps, rail)
     assert len(out) == len(pairs) and out.crs == pairs.crs
@@ -118,7 +128,9 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
     runner = CliRunner()
     env = {"COUNTYLINK_DATA": str(data_dir)}
     out = tmp_path / "g.csv"
-    r = runner.invoke(main, ["gaps", "--programme", "shandong-2024", "--role", "helped", "--format", "csv", "-o", str(out)], env=env)
+    r = runner.invoke(
+        main, ["gaps", "--programme", "shandong-2024", "--role", "helped", "--format", "csv", "-o", str(out)], env=env
+    )
     assert r.exit_code == 0, r.output
     table = pd.read_csv(out, dtype={"adcode": str})
     assert len(table) == 10 and (table["role"] == "helped").all()
@@ -132,7 +144,9 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
     bad = tmp_path / "empty.csv"
     bad.write_text("")
     target = tmp_path / "never.csv"
-    r = runner.invoke(main, ["gaps", "--province", "shandong", "--stations", str(bad), "--format", "csv", "-o", str(target)], env=env)
+    r = runner.invoke(
+        main, ["gaps", "--province", "shandong", "--stations", str(bad), "--format", "csv", "-o", str(target)], env=env
+    )
     assert r.exit_code == 2 and "empty" in r.output and not target.exists()
 
 

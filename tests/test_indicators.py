@@ -8,7 +8,10 @@ from countylink.errors import DataError
 from countylink.geo.registry import county_registry, match_county_names
 from countylink.layers.counties import counties_layer
 from countylink.layers.indicators import (
-    indicators_wide, read_indicator_csv, read_shandong_partial, read_zhejiang_yearbook,
+    indicators_wide,
+    read_indicator_csv,
+    read_shandong_partial,
+    read_zhejiang_yearbook,
 )
 
 
@@ -50,10 +53,16 @@ def test_missing_values_stay_missing(data_dir):
 
 
 def test_wide_prefers_latest_year():
-    long = pd.DataFrame({
-        "adcode": ["370406"] * 2, "indicator": ["gdp"] * 2, "value": [119.82, 142.54],
-        "unit": ["100m yuan"] * 2, "year": [2020, 2023], "source": ["a", "b"],
-    })
+    long = pd.DataFrame(
+        {
+            "adcode": ["370406"] * 2,
+            "indicator": ["gdp"] * 2,
+            "value": [119.82, 142.54],
+            "unit": ["100m yuan"] * 2,
+            "year": [2020, 2023],
+            "source": ["a", "b"],
+        }
+    )
     w = indicators_wide(long)
     assert w.loc["370406", "gdp"] == 142.54 and w.loc["370406", "gdp_source"] == "b"
     assert indicators_wide(long, prefer_year=2020).loc["370406", "gdp"] == 119.82

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from countylink.accessibility import logistics_cost as lc
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.freight import cost as lc
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
 
 # round numbers so every expected cost below can be checked by hand
@@ -70,7 +70,11 @@ def test_rail_cost_by_hand(round_params):
     # drayage max(3,5)+20 = 25; handling 2×5 = 10; line haul 10 + 200×0.1 = 30;
     # time (6+30)/60 h + 200/50 h = 4.6 h × 1 yuan
     got = lc.rail_intermodal_cost(
-        [200.0], access_km=[3.0], access_time_min=[6.0], egress_km=[20.0], egress_time_min=[30.0],
+        [200.0],
+        access_km=[3.0],
+        access_time_min=[6.0],
+        egress_km=[20.0],
+        egress_time_min=[30.0],
         params=round_params,
     ).iloc[0]
     assert got["rail_drayage"] == pytest.approx(25.0)
@@ -81,8 +85,9 @@ def test_rail_cost_by_hand(round_params):
 
 
 def test_same_station_has_no_rail_option(round_params):
-    rail = lc.rail_intermodal_cost([0.0], access_km=[4], access_time_min=[5], egress_km=[4], egress_time_min=[5],
-                                   params=round_params)
+    rail = lc.rail_intermodal_cost(
+        [0.0], access_km=[4], access_time_min=[5], egress_km=[4], egress_time_min=[5], params=round_params
+    )
     assert np.isnan(rail["rail_cost"].iloc[0])
     mode = lc.choose_mode([30.0], rail["rail_cost"])
     assert mode["cheaper_mode"].iloc[0] == "road"
@@ -94,8 +99,9 @@ def test_mode_choice_flips_with_distance():
     params = lc.load_parameters()
     km = np.arange(20.0, 1500.0, 10.0)
     road = lc.road_freight_cost(km * 1.3, km * 1.3 / 80 * 60, params=params)["road_cost"]
-    rail = lc.rail_intermodal_cost(km * 1.25, access_km=10, access_time_min=10, egress_km=10, egress_time_min=10,
-                                   params=params)["rail_cost"]
+    rail = lc.rail_intermodal_cost(
+        km * 1.25, access_km=10, access_time_min=10, egress_km=10, egress_time_min=10, params=params
+    )["rail_cost"]
     mode = lc.choose_mode(road, rail)["cheaper_mode"].to_numpy()
     assert mode[0] == "road" and mode[-1] == "rail"
     flips = np.flatnonzero(mode[1:] != mode[:-1])
@@ -138,7 +144,8 @@ def test_bad_tables(tmp_path):
         lc.load_parameters(unknown)
     negative = tmp_path / "negative.csv"
     table.assign(value=np.where(table["parameter"] == "handling_yuan_per_t_per_end", -5, table["value"])).to_csv(
-        negative, index=False)
+        negative, index=False
+    )
     with pytest.raises(DataError, match="handling_yuan_per_t_per_end=-5"):
         lc.load_parameters(negative)
     nocol = tmp_path / "nocol.csv"
@@ -153,11 +160,17 @@ def test_bad_tables(tmp_path):
 
 def test_routed_figures_are_used_and_labelled(round_params):
     stations = pd.DataFrame({"station_name": ["A", "B"], "lon": [117.0, 118.0], "lat": [36.0, 36.0]})
-    od = pd.DataFrame({
-        "origin_lon": [117.0, 117.0], "origin_lat": [36.0, 36.0],
-        "destination_lon": [118.0, 118.0], "destination_lat": [36.0, 36.0],
-        "road_km": [150.0, np.nan], "road_time_min": [120.0, np.nan], "method": ["osm_network", None],
-    })
+    od = pd.DataFrame(
+        {
+            "origin_lon": [117.0, 117.0],
+            "origin_lat": [36.0, 36.0],
+            "destination_lon": [118.0, 118.0],
+            "destination_lat": [36.0, 36.0],
+            "road_km": [150.0, np.nan],
+            "road_time_min": [120.0, np.nan],
+            "method": ["osm_network", None],
+        }
+    )
     res = lc.od_logistics_cost(od, stations=stations, params=round_params)
     assert list(res["method"]) == ["osm_network", "crowfly_estimate"]
     assert res["road_km"].iloc[0] == 150.0
@@ -183,8 +196,9 @@ def test_freight_proxy_and_network_distance_on_pack(freight):
 
 
 def test_user_freight_flag():
-    stations = pd.DataFrame({"station_name": ["A", "B"], "lon": [117.0, 118.0], "lat": [36.0, 36.0],
-                             "freight": [True, False]})
+    stations = pd.DataFrame(
+        {"station_name": ["A", "B"], "lon": [117.0, 118.0], "lat": [36.0, 36.0], "freight": [True, False]}
+    )
     out = lc.freight_station_proxy(stations)
     assert list(out["station_name"]) == ["A"]
     assert out["station_basis"].iloc[0] == "user-supplied freight flag"
@@ -197,8 +211,9 @@ def test_cost_cli_csv_and_geojson(data_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "zj.csv"
-    res = runner.invoke(main, ["cost", "--programme", "zhejiang-2023", "--format", "csv", "-o", str(out),
-                               "--data", str(data_dir)])
+    res = runner.invoke(
+        main, ["cost", "--programme", "zhejiang-2023", "--format", "csv", "-o", str(out), "--data", str(data_dir)]
+    )
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out)
     assert len(table) == 18
@@ -208,8 +223,9 @@ def test_cost_cli_csv_and_geojson(data_dir, tmp_path):
     assert (both["cheaper_mode"] == cheaper).all()
     assert table["market_access_share"].between(0, 1).all()
     gj = tmp_path / "sd.geojson"
-    res = runner.invoke(main, ["cost", "--programme", "shandong-2024", "--format", "geojson", "-o", str(gj),
-                               "--data", str(data_dir)])
+    res = runner.invoke(
+        main, ["cost", "--programme", "shandong-2024", "--format", "geojson", "-o", str(gj), "--data", str(data_dir)]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(gj.read_text(encoding="utf-8"))
     assert len(doc["features"]) == 10
@@ -222,8 +238,22 @@ def test_cost_cli_bad_input(data_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "bad.csv"
-    res = runner.invoke(main, ["cost", "--programme", "zhejiang-2023", "--set", "rail_rate_yuan_per_tkm=-0.1",
-                               "--format", "csv", "-o", str(out), "--data", str(data_dir)])
+    res = runner.invoke(
+        main,
+        [
+            "cost",
+            "--programme",
+            "zhejiang-2023",
+            "--set",
+            "rail_rate_yuan_per_tkm=-0.1",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--data",
+            str(data_dir),
+        ],
+    )
     assert res.exit_code == 2
     assert "must not be negative" in res.output and "Traceback" not in res.output
     assert not out.exists()

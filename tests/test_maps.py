@@ -7,7 +7,6 @@ import re
 import threading
 import urllib.request
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,8 +145,11 @@ def test_inline_assets_refuses_unknown_remote_script():
 def test_both_provinces_all_layers_stay_small_and_offline(run_layers, tmp_path):
     pairs = {p: run_layers[f"pairs_{p}"] for p in ("shandong-2024", "zhejiang-2023")}
     fmap = pairing_map(
-        run_layers["counties"], pairs, stations=run_layers["stations"],
-        rail_lines=run_layers["rail_lines"], gaps=run_layers["gaps"],
+        run_layers["counties"],
+        pairs,
+        stations=run_layers["stations"],
+        rail_lines=run_layers["rail_lines"],
+        gaps=run_layers["gaps"],
     )
     path = save_map(fmap, tmp_path / "both.html")
     page = path.read_text(encoding="utf-8")
@@ -202,8 +204,22 @@ def test_cli_map_from_run_folder_and_bad_input(run_layers, tmp_path, data_dir):
     export_layer(run_layers["pairs_zhejiang-2023"], tmp_path / "pairs_zhejiang-2023.geojson", fmt="geojson")
     runner = CliRunner()
     out = tmp_path / "zj.html"
-    res = runner.invoke(main, ["map", "--programme", "zhejiang-2023", "--from", str(tmp_path),
-                               "--scheme", "natural_breaks", "--layers", "none", "-o", str(out)])
+    res = runner.invoke(
+        main,
+        [
+            "map",
+            "--programme",
+            "zhejiang-2023",
+            "--from",
+            str(tmp_path),
+            "--scheme",
+            "natural_breaks",
+            "--layers",
+            "none",
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     page = out.read_text(encoding="utf-8")
     assert page.count("cl-pair cl-pair-zhejiang-2023") == 18
@@ -220,7 +236,9 @@ def test_cli_map_from_run_folder_and_bad_input(run_layers, tmp_path, data_dir):
         res = runner.invoke(main, ["map", *args, "--from", str(tmp_path), "-o", str(target)])
         assert res.exit_code == 2 and message in res.output, (args, res.output)
         assert not target.exists()
-    res = runner.invoke(main, ["map", "--programme", "zhejiang-2023", "--from", str(tmp_path), "-o", str(tmp_path / "m.png")])
+    res = runner.invoke(
+        main, ["map", "--programme", "zhejiang-2023", "--from", str(tmp_path), "-o", str(tmp_path / "m.png")]
+    )
     assert res.exit_code == 2 and ".html" in res.output
 
 
@@ -248,8 +266,8 @@ def test_corridor_layer_from_a_real_osm_graph():
     import geopandas as gpd
     import pyrosm
 
-    from countylink.accessibility.road_network import build_road_network
-    from countylink.accessibility.travel_time import prepare_network
+    from countylink.accessibility.road.network import build_road_network
+    from countylink.accessibility.road.travel_time import prepare_network
     from countylink.layers.corridors import add_road_travel, corridors_layer
 
     with warnings.catch_warnings():
@@ -258,18 +276,36 @@ def test_corridor_layer_from_a_real_osm_graph():
     net = prepare_network(graph)
     mid = float(np.median(net.x))
     zones = gpd.GeoDataFrame(
-        {"adcode": ["900001", "900002"], "name": ["West", "East"], "prefecture": ["Helsinki", "Helsinki"],
-         "seat_lon": [net.x[0], net.x[-1]], "seat_lat": [net.y[0], net.y[-1]]},
-        geometry=[shapely.box(net.x.min() - 0.01, net.y.min() - 0.01, mid, net.y.max() + 0.01),
-                  shapely.box(mid, net.y.min() - 0.01, net.x.max() + 0.01, net.y.max() + 0.01)],
+        {
+            "adcode": ["900001", "900002"],
+            "name": ["West", "East"],
+            "prefecture": ["Helsinki", "Helsinki"],
+            "seat_lon": [net.x[0], net.x[-1]],
+            "seat_lat": [net.y[0], net.y[-1]],
+        },
+        geometry=[
+            shapely.box(net.x.min() - 0.01, net.y.min() - 0.01, mid, net.y.max() + 0.01),
+            shapely.box(mid, net.y.min() - 0.01, net.x.max() + 0.01, net.y.max() + 0.01),
+        ],
         crs=4326,
     )
     rng = np.random.default_rng(7)
     a, b = rng.choice(net.n, 3, replace=False), rng.choice(net.n, 3, replace=False)
     pairs = gpd.GeoDataFrame(
-        {"programme": "demo", "pair_id": [f"demo:{i}" for i in range(3)], "status": "named", "source": "test",
-         "helper_adcode": "900001", "helper_name": "West", "helped_adcode": "900002", "helped_name": "East",
-         "helper_seat_lon": net.x[a], "helper_seat_lat": net.y[a], "helped_seat_lon": net.x[b], "helped_seat_lat": net.y[b]},
+        {
+            "programme": "demo",
+            "pair_id": [f"demo:{i}" for i in range(3)],
+            "status": "named",
+            "source": "test",
+            "helper_adcode": "900001",
+            "helper_name": "West",
+            "helped_adcode": "900002",
+            "helped_name": "East",
+            "helper_seat_lon": net.x[a],
+            "helper_seat_lat": net.y[a],
+            "helped_seat_lon": net.x[b],
+            "helped_seat_lat": net.y[b],
+        },
         geometry=[shapely.LineString([(net.x[i], net.y[i]), (net.x[j], net.y[j])]) for i, j in zip(a, b)],
         crs=4326,
     )

@@ -22,7 +22,7 @@ from affine import Affine
 from click.testing import CliRunner
 from PIL import Image
 
-from countylink.accessibility.friction import RasterGrid, RasterSurface, write_geotiff
+from countylink.accessibility.raster.friction import RasterGrid, RasterSurface, write_geotiff
 from countylink.errors import CountylinkError, DataError
 from countylink.maps.raster_overlay import (
     DEFAULT_BREAKS_MIN,
@@ -77,8 +77,14 @@ def _ring_surface(cell_m: float, size_km: tuple[float, float]) -> RasterSurface:
     minutes = np.hypot(x - 600_000, y - 4_000_000) / 1000.0
     minutes[(x > 600_000 + size_km[0] * 250) & (y > 4_000_000 + size_km[1] * 250)] = np.nan
     minutes[(x < left + 60_000) & (y < top - size_km[1] * 1000 + 60_000)] = np.inf
-    return RasterSurface(values=minutes, grid=grid, kind="travel_time", units="min", method="crowfly_estimate",
-                         tags={"target": "stations"})
+    return RasterSurface(
+        values=minutes,
+        grid=grid,
+        kind="travel_time",
+        units="min",
+        method="crowfly_estimate",
+        tags={"target": "stations"},
+    )
 
 
 def _random_lonlat(surface: RasterSurface, n: int, seed: int):
@@ -203,8 +209,14 @@ def run(data_dir, tmp_path_factory) -> RunContext:
     ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        for step in (counties.run_step, pairs.run_step, corridors.run_step, gaps.run_step, access.run_step,
-                     maps_step.run_step):
+        for step in (
+            counties.run_step,
+            pairs.run_step,
+            corridors.run_step,
+            gaps.run_step,
+            access.run_step,
+            maps_step.run_step,
+        ):
             step(ctx)
     return ctx
 
@@ -219,7 +231,8 @@ def test_run_maps_carry_the_surfaces_of_their_province(run, artifacts_dir):
     # both provinces, every layer (counties, pairs, rail, stations, gaps, 4 surfaces): a few MB
     assert sizes["map_all.html"] < 6e6, sizes
     (artifacts_dir / "map_sizes_with_surfaces.txt").write_text(
-        "".join(f"{k}\t{v / 1e6:.2f} MB\n" for k, v in sorted(sizes.items())), encoding="utf-8")
+        "".join(f"{k}\t{v / 1e6:.2f} MB\n" for k, v in sorted(sizes.items())), encoding="utf-8"
+    )
     page_all = _file(run, "map_all.html").read_text(encoding="utf-8")
     assert len(_overlays(page_all)) == 4
     sd = _file(run, "map_shandong-2024.html").read_text(encoding="utf-8")
@@ -295,8 +308,24 @@ def test_cli_map_takes_surfaces_from_files_and_run_folders(run, tmp_path):
     export_layer(run.layers["counties"], folder / "counties.geojson", fmt="geojson")
     export_layer(run.layers["pairs_zhejiang-2023"], folder / "pairs_zhejiang-2023.geojson", fmt="geojson")
     out = tmp_path / "zj.html"
-    res = runner.invoke(main, ["map", "--programme", "zhejiang-2023", "--from", str(folder), "--layers", "travel_time",
-                               "--surface", str(tif33), "--surface", str(tif37), "-o", str(out)])
+    res = runner.invoke(
+        main,
+        [
+            "map",
+            "--programme",
+            "zhejiang-2023",
+            "--from",
+            str(folder),
+            "--layers",
+            "travel_time",
+            "--surface",
+            str(tif33),
+            "--surface",
+            str(tif37),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "access_stations_crowfly_37.tif lies outside" in res.output
     page = out.read_text(encoding="utf-8")
@@ -325,8 +354,10 @@ def test_cli_map_takes_surfaces_from_files_and_run_folders(run, tmp_path):
     empty.mkdir()
     for name in ("counties.geojson", "pairs_zhejiang-2023.geojson"):
         shutil.copy(folder / name, empty / name)
-    res = runner.invoke(main, ["map", "--programme", "zhejiang-2023", "--from", str(empty), "--layers", "travel_time",
-                               "-o", str(target)])
+    res = runner.invoke(
+        main,
+        ["map", "--programme", "zhejiang-2023", "--from", str(empty), "--layers", "travel_time", "-o", str(target)],
+    )
     assert res.exit_code == 2 and "'travel_time' is not available" in res.output
     assert not target.exists()
 
@@ -367,8 +398,10 @@ def test_surface_layer_is_hidden_then_drawn_in_the_browser(browser, run, artifac
         for dl, dt, dr, db, complete, natural in placed:
             assert max(abs(dl), abs(dt), abs(dr), abs(db)) < 1.5 and complete and natural > 100
         # the layer panes: the picture is above the county fills and lets clicks through to the pair lines
-        assert view.page.evaluate(
-            "() => getComputedStyle(window.countylinkMap.getPane('clTravelTime')).pointerEvents") == "none"
+        assert (
+            view.page.evaluate("() => getComputedStyle(window.countylinkMap.getPane('clTravelTime')).pointerEvents")
+            == "none"
+        )
         view.page.screenshot(path=str(artifacts_dir / "pairing_map_travel_time_crowfly.png"))
         # close up on the Shandong peninsula: the cells should follow the coast
         view.page.evaluate("() => window.countylinkMap.setView([37.2, 121.0], 9, {animate: false})")

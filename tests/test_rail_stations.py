@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from countylink.accessibility import rail_stations as rs
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.rail import stations as rs
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
 from countylink.geo.boundaries import load_counties
 from countylink.geo.coords import wgs84_to_gcj02
@@ -63,8 +63,10 @@ def test_stop_list_parsing_matches_raw_lines(stop_lists, data_dir):
     assert got["station_name"].tolist() == rest.split(",")
     assert set(stop_lists.stops["train_class"]) == set(rs.TRAIN_CLASSES)
     n_lines = sum(
-        1 for f in (data_dir / "rail/train_stops").glob("train_*.txt")
-        for line in f.read_text(encoding="utf-8").splitlines() if line.strip()
+        1
+        for f in (data_dir / "rail/train_stops").glob("train_*.txt")
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.strip()
     )
     assert stop_lists.stops["train_no"].nunique() + len(stop_lists.bad_lines) == n_lines
     assert stop_lists.year == 2021
@@ -128,7 +130,13 @@ def test_bad_rows_counted_not_silently_dropped(pack, tmp_path):
     rep = got.attrs["report"]
     assert rep.n_input == 8 and rep.n_kept == 2 and rep.n_dropped == 6
     reasons = " ".join(rep.dropped)
-    for word in ("missing coordinates", "outside WGS-84", "outside the expected extent", "duplicate", "no station name"):
+    for word in (
+        "missing coordinates",
+        "outside WGS-84",
+        "outside the expected extent",
+        "duplicate",
+        "no station name",
+    ):
         assert word in reasons
     assert any("swapped" in n for n in rep.notes)
     assert got.loc[got.station_name == s.station_name[0], "lon"].item() == pytest.approx(s.lon[0])
@@ -185,7 +193,9 @@ def test_geojson_station_file(pack, tmp_path):
 
 def test_unknown_stations_and_bad_lines_in_stop_lists(pack, tmp_path):
     f = tmp_path / "train_x.txt"
-    f.write_text("G1:济南西,不存在站甲,北京南\nD2:济南\nnonsense line\nK3:济南,泰山\nG1:济南西,北京南\n", encoding="utf-8")
+    f.write_text(
+        "G1:济南西,不存在站甲,北京南\nD2:济南\nnonsense line\nK3:济南,泰山\nG1:济南西,北京南\n", encoding="utf-8"
+    )
     with pytest.warns(UserWarning, match="2 unreadable lines skipped.*1 repeated train"):
         sl = rs.read_stop_lists(f)
     assert sorted(sl.stops.train_no.unique()) == ["G1", "K3"]

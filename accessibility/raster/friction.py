@@ -47,7 +47,7 @@ import rasterio.warp
 from affine import Affine
 from rasterio.enums import Resampling
 
-from countylink.accessibility.speeds import CHINA_DEFAULT_SPEEDS_KPH
+from countylink.accessibility.road.speeds import CHINA_DEFAULT_SPEEDS_KPH
 from countylink.errors import CountylinkError, DataError
 from countylink.files import atomic_output
 
@@ -56,7 +56,7 @@ OFFROAD_WALK_KPH = 5.0
 
 #: Speeds (km/h) for OSM ``highway`` classes when an edge has no ``speed_kph``: the
 #: road engineer's China defaults (JTG B01-2014 design speeds, see
-#: :mod:`countylink.accessibility.speeds`). Override with ``road_speeds=``. Foot and
+#: :mod:`countylink.accessibility.road.speeds`). Override with ``road_speeds=``. Foot and
 #: cycle ways are not listed: they carry no motor traffic and stay at the off-road speed.
 ROAD_CLASS_KPH: dict[str, float] = dict(CHINA_DEFAULT_SPEEDS_KPH)
 
@@ -215,7 +215,9 @@ def grid_for_area(
             f"a {resolution:g} m grid over this area has {width * height:,} cells (limit {MAX_CELLS:,}); "
             "choose a coarser --resolution"
         )
-    return RasterGrid(crs=crs, transform=Affine(resolution, 0.0, left, 0.0, -resolution, top), width=width, height=height)
+    return RasterGrid(
+        crs=crs, transform=Affine(resolution, 0.0, left, 0.0, -resolution, top), width=width, height=height
+    )
 
 
 def area_mask(grid: RasterGrid, area: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
@@ -252,7 +254,9 @@ def _open_checked(src: Any, *, assume_crs: Any, what: str):
         crs = rasterio.crs.CRS.from_user_input(assume_crs)
     if crs.is_geographic:
         left, bottom, right, top = ds.bounds
-        if not (-180.5 <= left <= 360.5 and -180.5 <= right <= 360.5 and -90.5 <= bottom <= 90.5 and -90.5 <= top <= 90.5):
+        if not (
+            -180.5 <= left <= 360.5 and -180.5 <= right <= 360.5 and -90.5 <= bottom <= 90.5 and -90.5 <= top <= 90.5
+        ):
             if close:
                 ds.close()
             raise CountylinkError(
@@ -507,9 +511,7 @@ def friction_surface(
             dem_coverage=f"{cover:.4f}",
         )
         if cover < 1.0:
-            warnings.warn(
-                f"the DEM covers {cover:.1%} of the study area; slope is ignored elsewhere", stacklevel=2
-            )
+            warnings.warn(f"the DEM covers {cover:.1%} of the study area; slope is ignored elsewhere", stacklevel=2)
     else:
         tags["slope_model"] = "none"
     method = "friction_offroad_only"
@@ -576,14 +578,13 @@ def write_geotiff(
     if grid.width >= 256 and grid.height >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
     levels = [f for f in overviews if grid.width // f >= 1 and grid.height // f >= 1 and f > 1]
-    with atomic_output(target, suffix=".tif") as tmp:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(data, 1)
-            dst.update_tags(kind=surface.kind, units=surface.units, method=surface.method, **surface.tags)
-            dst.set_band_description(1, f"{surface.kind} ({surface.units})")
-            if levels:
-                dst.build_overviews(levels, Resampling.average)
-                dst.update_tags(ns="rio_overview", resampling="average")
+    with atomic_output(target, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(kind=surface.kind, units=surface.units, method=surface.method, **surface.tags)
+        dst.set_band_description(1, f"{surface.kind} ({surface.units})")
+        if levels:
+            dst.build_overviews(levels, Resampling.average)
+            dst.update_tags(ns="rio_overview", resampling="average")
     return target
 
 
@@ -627,4 +628,3 @@ __all__ = [
     "with_values",
     "write_geotiff",
 ]
-

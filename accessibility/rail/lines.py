@@ -21,7 +21,7 @@ import warnings
 import geopandas as gpd
 import pandas as pd
 
-from countylink.accessibility.rail_stations import PACK_SOURCES, osm_features
+from countylink.accessibility.rail.stations import PACK_SOURCES, osm_features
 from countylink.errors import DataError
 from countylink.files import data_file
 
@@ -113,7 +113,7 @@ def rail_lines_from_osm(
     Exactly one of ``osm_file`` (``.osm`` XML via OSMnx, ``.osm.pbf`` via
     pyrosm), ``polygon`` or ``bbox`` ``(west, south, east, north)`` (Overpass
     via OSMnx's query and cache) must be given; see
-    :func:`~countylink.accessibility.rail_stations.osm_features`.
+    :func:`~countylink.accessibility.rail.stations.osm_features`.
     Ways tagged ``service=siding|yard|spur|crossover`` are kept (they are real
     track, e.g. freight spurs) and keep their ``service`` value.
 
@@ -124,8 +124,14 @@ def rail_lines_from_osm(
     alone does not say whether freight runs.
     """
     feats, src = osm_features(
-        {"railway": "rail"}, osm_file=osm_file, polygon=polygon, bbox=bbox, what="rail lines", with_ways=True,
-        overpass_retries=overpass_retries, overpass_retry_pause=overpass_retry_pause,
+        {"railway": "rail"},
+        osm_file=osm_file,
+        polygon=polygon,
+        bbox=bbox,
+        what="rail lines",
+        with_ways=True,
+        overpass_retries=overpass_retries,
+        overpass_retry_pause=overpass_retry_pause,
     )
     if feats is None or len(feats) == 0:
         raise DataError(f"{src}: no railway=rail ways found")
@@ -184,7 +190,8 @@ def lines_in_counties(
     from countylink.geo.crs import CHINA_ALBERS
 
     empty = pd.DataFrame(
-        {"rail_line_km": 0.0, "hsr_line_km": 0.0, "freight_line_km": 0.0}, index=pd.Index(counties["adcode"], name="adcode")
+        {"rail_line_km": 0.0, "hsr_line_km": 0.0, "freight_line_km": 0.0},
+        index=pd.Index(counties["adcode"], name="adcode"),
     )
     if lines is None or lines.empty:
         empty["rail_line_in_county"] = False

@@ -1,6 +1,6 @@
 """Travel-time rasters: minutes from every cell to the nearest target.
 
-The accumulated cost over a friction surface (:mod:`countylink.accessibility.friction`)
+The accumulated cost over a friction surface (:mod:`countylink.accessibility.raster.friction`)
 is computed with scikit-image's :class:`skimage.graph.MCP_Geometric`, a
 maintained minimum-cost-path implementation (Dijkstra on the 8-connected grid;
 a step between two cells costs the mean of their frictions times the step
@@ -24,7 +24,7 @@ import rasterio.features
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-from countylink.accessibility.friction import RasterSurface, _as_geoseries
+from countylink.accessibility.raster.friction import RasterSurface, _as_geoseries
 from countylink.errors import CountylinkError
 
 
@@ -159,13 +159,13 @@ def network_travel_minutes(
 ) -> pd.DataFrame:
     """Fastest road time (minutes) from each origin to its nearest target.
 
-    Uses the road engineer's :func:`countylink.accessibility.travel_time.travel_time_matrix`
+    Uses the road engineer's :func:`countylink.accessibility.road.travel_time.travel_time_matrix`
     (scipy Dijkstra on the graph's ``travel_time``; points snap to the nearest
     node, plus an access leg at ``access_speed_kph``), then keeps the nearest
     target per origin. The graph must be in EPSG:4326, as
-    :func:`~countylink.accessibility.road_network.build_road_network` returns it.
+    :func:`~countylink.accessibility.road.network.build_road_network` returns it.
     """
-    from countylink.accessibility.travel_time import DEFAULT_ACCESS_SPEED_KPH, travel_time_matrix
+    from countylink.accessibility.road.travel_time import DEFAULT_ACCESS_SPEED_KPH, travel_time_matrix
 
     o = _as_geoseries(origins, "sample points").to_crs(4326)
     t = _as_geoseries(targets, "targets").to_crs(4326)

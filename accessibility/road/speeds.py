@@ -30,8 +30,8 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -141,7 +141,9 @@ def add_speeds_and_times(
             data["speed_kph"] = speed
             data["speed_source"] = "maxspeed"
         data["travel_time"] = float(data["length"]) / (data["speed_kph"] / 3.6)
-    graph.graph["speed_defaults"] = "countylink China defaults (JTG B01-2014; RTSL Implementing Regulations arts. 45, 78)"
+    graph.graph["speed_defaults"] = (
+        "countylink China defaults (JTG B01-2014; RTSL Implementing Regulations arts. 45, 78)"
+    )
     return graph
 
 

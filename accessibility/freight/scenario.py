@@ -4,9 +4,9 @@ A hypothetical station is placed at the county seat (or a given point) and
 linked by a new branch line to the nearest existing freight-capable station
 (the *junction*; its length is great-circle × ``rail_detour_factor``). Then,
 for every pair, the rail-gap class of both ends
-(:func:`countylink.accessibility.rail_gaps.county_rail_gaps`), the freight rail
+(:func:`countylink.accessibility.rail.gaps.county_rail_gaps`), the freight rail
 distance and door-to-door rail time, and the logistics cost of both modes
-(:func:`countylink.accessibility.logistics_cost.od_logistics_cost`) are
+(:func:`countylink.accessibility.freight.cost.od_logistics_cost`) are
 computed before and after; pairs where anything changes are reported.
 
 Kinds of scenario:
@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility import logistics_cost as lc
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.freight import cost as lc
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
 
 KINDS = ("conventional", "hsr", "freight")
@@ -47,7 +47,7 @@ def hypothetical_station(
     """``stations`` plus one hypothetical passenger station (service-count schema).
 
     The new row has one train of class K (``conventional``) or G (``hsr``), so
-    :func:`~countylink.accessibility.rail_gaps.county_rail_gaps` sees it as
+    :func:`~countylink.accessibility.rail.gaps.county_rail_gaps` sees it as
     served; ``source`` says it is a scenario.
     """
     if kind not in ("conventional", "hsr"):
@@ -68,7 +68,7 @@ def hypothetical_station(
 
 
 def _gap_classes(counties, stations, lines_by_county) -> pd.Series:
-    from countylink.accessibility.rail_gaps import county_rail_gaps
+    from countylink.accessibility.rail.gaps import county_rail_gaps
 
     gaps = county_rail_gaps(counties, stations, lines_by_county)
     return pd.Series(gaps["gap_class"].to_numpy(), index=gaps["adcode"].astype(str))
@@ -103,18 +103,18 @@ def station_scenario(
         The county that gets the station.
     stations
         National passenger stations with service counts and ``adcode``
-        (:func:`~countylink.accessibility.rail_stations.station_service` then
-        :func:`~countylink.accessibility.rail_stations.join_counties`), for the
+        (:func:`~countylink.accessibility.rail.stations.station_service` then
+        :func:`~countylink.accessibility.rail.stations.join_counties`), for the
         gap classes.
     freight_stations
-        Freight-capable stations (:func:`~countylink.accessibility.logistics_cost.freight_station_proxy`).
+        Freight-capable stations (:func:`~countylink.accessibility.freight.cost.freight_station_proxy`).
     kind
         ``conventional``, ``hsr`` or ``freight`` (module docstring).
     rail_distance
         Network rail distances between existing stations
-        (:func:`~countylink.accessibility.logistics_cost.rail_network_distance`).
+        (:func:`~countylink.accessibility.freight.cost.rail_network_distance`).
     lines_by_county
-        :func:`~countylink.accessibility.rail_lines.lines_in_counties` output.
+        :func:`~countylink.accessibility.rail.lines.lines_in_counties` output.
     params
         Logistics parameters.
     lon, lat
@@ -184,8 +184,14 @@ def station_scenario(
         lines_after.loc[adcode, "line_source"] = SCENARIO_SOURCE
     else:
         lines_after = pd.DataFrame(
-            {"rail_line_km": [branch_km], "hsr_line_km": [0.0], "freight_line_km": [branch_km],
-             "rail_line_in_county": [True], "line_source": [SCENARIO_SOURCE], "line_year": [pd.NA]},
+            {
+                "rail_line_km": [branch_km],
+                "hsr_line_km": [0.0],
+                "freight_line_km": [branch_km],
+                "rail_line_in_county": [True],
+                "line_source": [SCENARIO_SOURCE],
+                "line_year": [pd.NA],
+            },
             index=pd.Index([adcode], name="adcode"),
         )
     gap_before = _gap_classes(sub, stations, lines_by_county)
@@ -214,7 +220,8 @@ def station_scenario(
                     [
                         float(great_circle_km(lk.at[a, "lon"], lk.at[a, "lat"], lk.at[b, "lon"], lk.at[b, "lat"]))
                         * values["rail_detour_factor"]
-                        if a in lk.index and b in lk.index else np.nan
+                        if a in lk.index and b in lk.index
+                        else np.nan
                         for a, b in zip(a_eff, b_eff)
                     ]
                 )
@@ -246,8 +253,14 @@ def station_scenario(
     rows["road_cost"] = before["road_cost"]
     rows["rail_cost_change"] = after["rail_cost"] - before["rail_cost"]
     no_helper = pairs["helper_adcode"].isna() | (pairs["helper_adcode"].astype(str) == "")
-    rows.loc[no_helper.to_numpy(), [c for c in rows.columns if c.endswith(("_before", "_after", "_change", "road_cost"))
-                                    and not c.startswith("helped_gap")]] = None
+    rows.loc[
+        no_helper.to_numpy(),
+        [
+            c
+            for c in rows.columns
+            if c.endswith(("_before", "_after", "_change", "road_cost")) and not c.startswith("helped_gap")
+        ],
+    ] = None
     changed = np.zeros(len(rows), dtype=bool)
     for col in ("helper_gap", "helped_gap", "origin_station", "destination_station", "cheaper_mode"):
         b, a = rows[f"{col}_before"].astype(object), rows[f"{col}_after"].astype(object)

@@ -25,7 +25,7 @@ The rail line-haul follows the structure of the China Railway wagon-load tariff
 (运费 = 基价1 + 基价2 × 运价里程, plus 铁路建设基金 per tonne-km). The road
 distance and time are routed figures when the caller has them (``method =
 "osm_network"``) and crow-fly estimates otherwise
-(:func:`countylink.accessibility.crowfly.crowfly_travel`, ``method =
+(:func:`countylink.accessibility.road.crowfly.crowfly_travel`, ``method =
 "crowfly_estimate"``); rail distance is a network distance when the caller
 passes one, else great-circle × ``rail_detour_factor`` (``rail_method =
 "greatcircle_detour"``).
@@ -51,11 +51,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.crowfly import crowfly_travel, great_circle_km
+from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.errors import DataError, NotFoundError
 
 #: The parameter table shipped with the package.
-PARAMETERS_PATH = Path(__file__).resolve().parents[1] / "data" / "logistics_parameters.csv"
+PARAMETERS_PATH = Path(__file__).resolve().parents[2] / "data" / "logistics_parameters.csv"
 
 #: Columns every parameter table must have.
 PARAMETER_COLUMNS = ("parameter", "value", "unit", "description", "source", "year", "confidence")
@@ -107,7 +107,7 @@ def _is_known_parameter(name: str) -> bool:
     if name.startswith(TOLL_PREFIX):
         from countylink.geo.provinces import PROVINCES
 
-        return name[len(TOLL_PREFIX):] in PROVINCES
+        return name[len(TOLL_PREFIX) :] in PROVINCES
     return False
 
 
@@ -388,9 +388,7 @@ def choose_mode(road_cost, rail_cost) -> pd.DataFrame:
     dearer = np.maximum(road, rail)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(dearer > 0, saving / dearer * 100.0, np.nan)
-    return pd.DataFrame(
-        {"cheaper_mode": mode.astype(object), "saving_yuan_per_t": saving, "saving_pct": pct}
-    )
+    return pd.DataFrame({"cheaper_mode": mode.astype(object), "saving_yuan_per_t": saving, "saving_pct": pct})
 
 
 # ---------------------------------------------------------------------------
@@ -407,7 +405,7 @@ def freight_station_proxy(stations: pd.DataFrame, *, min_trains: int = 1) -> pd.
         Station table with ``station_name``, ``lon``, ``lat`` and either a
         boolean ``freight`` column (a user's own list of freight stations, used
         as given) or the service counts of
-        :func:`countylink.accessibility.rail_stations.station_service`
+        :func:`countylink.accessibility.rail.stations.station_service`
         (``n_trains_conventional`` = K + Z + N trains stopping there).
     min_trains
         Fewest conventional trains for the proxy (default 1).
@@ -448,7 +446,7 @@ def rail_network_distance(network, *, classes: Iterable[str] = ("K", "Z", "N")):
     Parameters
     ----------
     network
-        :func:`countylink.accessibility.rail_service.service_network` graph
+        :func:`countylink.accessibility.rail.service.service_network` graph
         (edges with ``classes`` and straight-line ``km``; ``graph["detour_factor"]``
         scales segment lengths to track length).
     classes

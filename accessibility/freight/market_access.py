@@ -7,7 +7,7 @@ discounted by what it costs to reach them::
 
 with ``M_j`` a mass (GDP or resident population, with its source and year) and
 ``c_ij`` a travel cost (here normally the cheaper-mode freight cost in yuan per
-tonne from :func:`countylink.accessibility.logistics_cost.cost_matrix`).
+tonne from :func:`countylink.accessibility.freight.cost.cost_matrix`).
 
 Decay functions
 ---------------

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from countylink.accessibility.crowfly import crowfly_travel, great_circle_km
-from countylink.accessibility.rail_service import RailRouter
-from countylink.accessibility.rail_stations import CONVENTIONAL_CLASSES, HSR_CLASSES, TRAIN_CLASSES
+from countylink.accessibility.rail.service import RailRouter
+from countylink.accessibility.rail.stations import CONVENTIONAL_CLASSES, HSR_CLASSES, TRAIN_CLASSES
+from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.errors import DataError
 
 GAP_ORDER: list[str] = ["no_rail", "line_no_station", "station_no_service_data", "conventional_only", "hsr"]
@@ -47,9 +47,7 @@ def _unit_xyz(lon, lat) -> np.ndarray:
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
 
 
-def nearest_station(
-    lon: np.ndarray, lat: np.ndarray, stations: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
+def nearest_station(lon: np.ndarray, lat: np.ndarray, stations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Name and great-circle km of the nearest station to each point (NaN/None if none)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     names = np.full(len(lon), None, dtype=object)
@@ -79,19 +77,19 @@ def county_rail_gaps(
     counties
         County layer (``adcode``, ``name``, ``seat_lon``, ``seat_lat``).
     stations
-        Stations with service figures (:func:`~countylink.accessibility.rail_stations.station_service`)
-        and ``adcode`` (:func:`~countylink.accessibility.rail_stations.join_counties`
+        Stations with service figures (:func:`~countylink.accessibility.rail.stations.station_service`)
+        and ``adcode`` (:func:`~countylink.accessibility.rail.stations.join_counties`
         with ``keep_outside=True``), ideally national so the nearest station
         may lie across a provincial border.
     lines_by_county
-        :func:`~countylink.accessibility.rail_lines.lines_in_counties` output
+        :func:`~countylink.accessibility.rail.lines.lines_in_counties` output
         (indexed by adcode); ``None`` means no line data (``rail_line_crosses``
         is then NA, never a silent False).
     road_times
         Optional routed seat→station times, indexed by adcode, columns
         ``nearest_station_road_min``, ``nearest_hsr_road_min``,
         ``road_method`` (``"osm_network"``). Missing → crow-fly estimates
-        (:func:`countylink.accessibility.crowfly.crowfly_travel`,
+        (:func:`countylink.accessibility.road.crowfly.crowfly_travel`,
         ``road_method="crowfly_estimate"``).
 
     Returns
@@ -104,7 +102,9 @@ def county_rail_gaps(
         raise DataError(f"county table lacks column(s): {', '.join(sorted(need))}")
     need = {"station_name", "lon", "lat", "n_trains", "hsr_served", "adcode"} - set(stations.columns)
     if need:
-        raise DataError(f"station table lacks column(s): {', '.join(sorted(need))} (run station_service and join_counties first)")
+        raise DataError(
+            f"station table lacks column(s): {', '.join(sorted(need))} (run station_service and join_counties first)"
+        )
     st = pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
     cls_cols = [f"n_trains_{c}" for c in TRAIN_CLASSES] + ["n_trains_hsr", "n_trains_conventional"]
     out = pd.DataFrame({"adcode": counties["adcode"].to_numpy()})
@@ -118,7 +118,9 @@ def county_rail_gaps(
     inside = st[st["adcode"].notna()]
     grp = inside.groupby("adcode")
     out["n_stations"] = out["adcode"].map(grp.size()).fillna(0).astype(int)
-    out["n_stations_served"] = out["adcode"].map(grp["n_trains"].apply(lambda s: int((s > 0).sum()))).fillna(0).astype(int)
+    out["n_stations_served"] = (
+        out["adcode"].map(grp["n_trains"].apply(lambda s: int((s > 0).sum()))).fillna(0).astype(int)
+    )
     out["has_passenger_station"] = out["n_stations"] > 0
     out["has_hsr_station"] = out["adcode"].map(grp["hsr_served"].any()).fillna(False).astype(bool)
     # trains calling anywhere in the county: a train calling at two stations counts at each,
@@ -129,9 +131,21 @@ def county_rail_gaps(
     if inside.empty:  # no station in any of these counties: a legitimate answer, not an error
         out["stations"] = ""
     else:
-        out["stations"] = out["adcode"].map(
-            grp.apply(lambda g: ", ".join(f"{n} ({k})" for n, k in g.sort_values("n_trains", ascending=False)[["station_name", "n_trains"]].itertuples(index=False)), include_groups=False)
-        ).fillna("")
+        out["stations"] = (
+            out["adcode"]
+            .map(
+                grp.apply(
+                    lambda g: ", ".join(
+                        f"{n} ({k})"
+                        for n, k in g.sort_values("n_trains", ascending=False)[["station_name", "n_trains"]].itertuples(
+                            index=False
+                        )
+                    ),
+                    include_groups=False,
+                )
+            )
+            .fillna("")
+        )
     out["station_source"] = _first(st, "source")
     out["station_year"] = pd.array([_first(st, "year")] * len(out), dtype="Int64")
     out["service_source"] = _first(st, "service_source")
@@ -172,12 +186,12 @@ def county_rail_gaps(
         out["nearest_hsr_road_min"] = rt["nearest_hsr_road_min"].to_numpy()
         out["road_method"] = rt["road_method"].fillna("missing").to_numpy()
     else:
+        lk = st.drop_duplicates("station_name").set_index("station_name")
         for prefix in ("nearest_station", "nearest_hsr"):
-            lk = st.set_index("station_name")
             names = out[prefix]
-            hit = names.map(lambda n: n if n in lk.index else None)
-            lon2 = hit.map(lambda n: lk.at[n, "lon"] if n else np.nan).astype(float)
-            lat2 = hit.map(lambda n: lk.at[n, "lat"] if n else np.nan).astype(float)
+            known = names.where(names.isin(lk.index))
+            lon2 = known.map(lk["lon"]).astype(float)
+            lat2 = known.map(lk["lat"]).astype(float)
             est = crowfly_travel(slon, slat, lon2.to_numpy(), lat2.to_numpy())
             out[f"{prefix}_road_min"] = est["time_min"].to_numpy()
         out["road_method"] = "crowfly_estimate"
@@ -238,7 +252,11 @@ def pair_rail_metrics(
     """
     out = pairs.copy()
     g = gaps.set_index("adcode")
-    st = pd.DataFrame(stations.drop(columns="geometry", errors="ignore")).drop_duplicates("station_name").set_index("station_name")
+    st = (
+        pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
+        .drop_duplicates("station_name")
+        .set_index("station_name")
+    )
     for end in ("helper", "helped"):
         codes = out[f"{end}_adcode"].astype("string")
         out[f"{end}_gap_class"] = codes.map(g["gap_class"]).astype(object)
@@ -264,7 +282,12 @@ def pair_rail_metrics(
         name = out[f"{end}_rail_station"]
         lon2 = name.map(lambda n: st.at[n, "lon"] if isinstance(n, str) and n in st.index else np.nan).astype(float)
         lat2 = name.map(lambda n: st.at[n, "lat"] if isinstance(n, str) and n in st.index else np.nan).astype(float)
-        access = access + crowfly_travel(slon.to_numpy(float), slat.to_numpy(float), lon2.to_numpy(), lat2.to_numpy())["time_min"].to_numpy()
+        access = (
+            access
+            + crowfly_travel(slon.to_numpy(float), slat.to_numpy(float), lon2.to_numpy(), lat2.to_numpy())[
+                "time_min"
+            ].to_numpy()
+        )
     out["rail_access_min"] = access
     out["rail_access_method"] = "crowfly_estimate"
     out["rail_door_min"] = out["rail_time_min"] + out["rail_access_min"]

@@ -42,12 +42,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.rail_stations import (
+from countylink.accessibility.rail.stations import (
     HSR_CLASSES,
     StopLists,
     match_station_names,
 )
-from countylink.accessibility.crowfly import great_circle_km
+from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
 
 CLASS_SPEED_KMH: dict[str, float] = {"G": 230.0, "D": 170.0, "C": 160.0, "Z": 105.0, "K": 80.0, "N": 60.0}
@@ -69,7 +69,7 @@ def service_network(
     Parameters
     ----------
     stops
-        :class:`~countylink.accessibility.rail_stations.StopLists` or its ``stops`` frame.
+        :class:`~countylink.accessibility.rail.stations.StopLists` or its ``stops`` frame.
     stations
         Optional station schema; stop names are matched to it
         (:func:`match_station_names`) so nodes use the coordinate file's names
@@ -256,14 +256,12 @@ class RailRouter:
         states.reverse()
         trains: list[str] = []
         via: list[str] = []
-        for k, (t, i) in enumerate(states):
+        for _k, (t, i) in enumerate(states):
             if not trains or trains[-1] != t:
                 if trains:
                     via.append(self._trains[t][1][i])
                 trains.append(t)
-        return RailRoute(
-            origin, destination, True, float(minutes), len(trains) - 1, tuple(trains), tuple(via)
-        )
+        return RailRoute(origin, destination, True, float(minutes), len(trains) - 1, tuple(trains), tuple(via))
 
 
 def rail_route(network: nx.Graph, origin: str, destination: str) -> RailRoute:

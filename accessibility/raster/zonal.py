@@ -26,7 +26,7 @@ import rasterio
 import rasterio.features
 from rasterio.enums import Resampling
 
-from countylink.accessibility.friction import (
+from countylink.accessibility.raster.friction import (
     RasterGrid,
     RasterSurface,
     _open_checked,
@@ -101,7 +101,7 @@ def zonal_travel_time(
     Parameters
     ----------
     travel_time
-        Output of :func:`~countylink.accessibility.cost_distance.travel_time_surface`.
+        Output of :func:`~countylink.accessibility.raster.cost_distance.travel_time_surface`.
         Its grid should be equal-area (the default LAEA grid is) so that cell
         counts are area shares.
     zones
@@ -177,7 +177,9 @@ def zonal_travel_time(
     out["small_zone_fallback"] = [k in fallback for k in range(1, len(ids) + 1)]
     missing = int((out["cells"] == 0).sum())
     if missing:
-        warnings.warn(f"{missing} zone(s) have no cell on the travel-time surface; their statistics are NaN", stacklevel=2)
+        warnings.warn(
+            f"{missing} zone(s) have no cell on the travel-time surface; their statistics are NaN", stacklevel=2
+        )
     out["method"] = travel_time.method
     out["target"] = travel_time.tags.get("target", "")
     out["resolution_m"] = grid.resolution[0]

@@ -61,11 +61,13 @@ import networkx as nx
 import numpy as np
 from tqdm.auto import tqdm
 
-from countylink.accessibility.speeds import add_speeds_and_times, keep_largest_strong_component
+from countylink.accessibility.road.speeds import add_speeds_and_times, keep_largest_strong_component
 from countylink.errors import CountylinkError, DataError, NotFoundError
 from countylink.files import atomic_output
 
-_HIGHWAYS = "motorway|motorway_link|trunk|trunk_link|primary|primary_link|secondary|secondary_link|tertiary|tertiary_link"
+_HIGHWAYS = (
+    "motorway|motorway_link|trunk|trunk_link|primary|primary_link|secondary|secondary_link|tertiary|tertiary_link"
+)
 
 #: Default way filter: the inter-county road hierarchy (motorway … tertiary and links).
 DEFAULT_NETWORK_FILTER = f'["highway"~"^({_HIGHWAYS})$"]["area"!~"yes"]["access"!~"private"]'
@@ -119,7 +121,7 @@ def parse_way_filter(way_filter: str) -> list[tuple[str, str, re.Pattern | str |
     while pos < len(text):
         m = _CLAUSE.match(text, pos)
         if not m:
-            raise DataError(f"cannot parse the network filter near {text[pos:pos + 40]!r}")
+            raise DataError(f"cannot parse the network filter near {text[pos : pos + 40]!r}")
         neg, key, op, value, icase = m.groups()
         if op is None:
             clauses.append((key, "not_has" if neg else "has", None))
@@ -160,8 +162,9 @@ def tags_match(tags: dict[str, str], clauses: list[tuple[str, str, Any]]) -> boo
 # --------------------------------------------------------------------------- extracts
 
 
-def read_osm_elements(path: str | os.PathLike, *, network_filter: str | Sequence[str] | None = None,
-                      progress: bool = True) -> dict[str, Any]:
+def read_osm_elements(
+    path: str | os.PathLike, *, network_filter: str | Sequence[str] | None = None, progress: bool = True
+) -> dict[str, Any]:
     """Stream an ``.osm.pbf`` / ``.osm`` file and return Overpass-like JSON of its roads.
 
     Two passes with pyosmium: the first keeps ways whose tags pass the filter,
@@ -201,11 +204,11 @@ def read_osm_elements(path: str | os.PathLike, *, network_filter: str | Sequence
         raise DataError(f"OSM extract {src} has no roads matching the network filter")
     wanted = np.unique(np.fromiter((r for w in ways for r in w["nodes"]), dtype=np.int64))
     nodes: list[dict[str, Any]] = []
-    bar = tqdm(desc=f"reading nodes of {src.name}", total=len(wanted), unit=" nodes",
-               disable=not progress, mininterval=1.0)
+    bar = tqdm(
+        desc=f"reading nodes of {src.name}", total=len(wanted), unit=" nodes", disable=not progress, mininterval=1.0
+    )
     try:
-        proc = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(
-            osmium.filter.IdFilter(wanted.tolist()))
+        proc = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(wanted.tolist()))
         for obj in proc:
             loc = obj.location
             if not loc.valid():
@@ -267,7 +270,7 @@ def _polygon_from(overpass: Any):
             return _polygon_from(gdf)
         try:
             gdf = ox.geocode_to_gdf(overpass)
-        except Exception as exc:  # noqa: BLE001 - Nominatim/HTTP errors of any kind
+        except Exception as exc:
             raise CountylinkError(f"could not geocode {overpass!r} with Nominatim: {exc}") from exc
         return _polygon_from(gdf)
     raise DataError(f"cannot use {type(overpass).__name__} as an Overpass area")
@@ -287,8 +290,13 @@ def _overpass_request(data: OrderedDict, *, retries: int, retry_pause: float) ->
         if settings.overpass_rate_limit:
             time.sleep(min(_overpass._get_overpass_pause(settings.overpass_url), 60))
         try:
-            response = requests.post(url, data=data, timeout=settings.requests_timeout,
-                                     headers=_http._get_http_headers(), **settings.requests_kwargs)
+            response = requests.post(
+                url,
+                data=data,
+                timeout=settings.requests_timeout,
+                headers=_http._get_http_headers(),
+                **settings.requests_kwargs,
+            )
         except requests.Timeout as exc:
             raise CountylinkError(
                 f"Overpass server {settings.overpass_url} did not answer within "
@@ -303,7 +311,8 @@ def _overpass_request(data: OrderedDict, *, retries: int, retry_pause: float) ->
             reason = " ".join(response.text.split())[:200]
             raise CountylinkError(
                 f"Overpass server {settings.overpass_url} answered HTTP {response.status_code} "
-                f"{response.reason}" + (f" after {retries + 1} tries" if response.status_code in {429, 504} else "")
+                f"{response.reason}"
+                + (f" after {retries + 1} tries" if response.status_code in {429, 504} else "")
                 + (f": {reason}" if reason else "")
             )
         try:
@@ -319,9 +328,14 @@ def _overpass_request(data: OrderedDict, *, retries: int, retry_pause: float) ->
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def overpass_elements(overpass: Any, *, network_filter: str | Sequence[str] | None = None,
-                      retries: int = 2, retry_pause: float = 30.0, progress: bool = True
-                      ) -> Iterator[dict[str, Any]]:
+def overpass_elements(
+    overpass: Any,
+    *,
+    network_filter: str | Sequence[str] | None = None,
+    retries: int = 2,
+    retry_pause: float = 30.0,
+    progress: bool = True,
+) -> Iterator[dict[str, Any]]:
     """Yield Overpass answers (JSON) for the roads in an area, one per sub-polygon and filter.
 
     The query strings are OSMnx's own (``(way{filter}(poly:"…");>;);out;`` with
@@ -345,8 +359,9 @@ def overpass_elements(overpass: Any, *, network_filter: str | Sequence[str] | No
 # --------------------------------------------------------------------------- graph
 
 
-def graph_from_elements(answers: Sequence[dict[str, Any]] | Iterator[dict[str, Any]], *,
-                        simplify: bool = True) -> nx.MultiDiGraph:
+def graph_from_elements(
+    answers: Sequence[dict[str, Any]] | Iterator[dict[str, Any]], *, simplify: bool = True
+) -> nx.MultiDiGraph:
     """Build an OSMnx MultiDiGraph from Overpass-like answers (OSMnx's own graph builder)."""
     import osmnx as ox
     from osmnx.graph import _create_graph
@@ -372,8 +387,9 @@ def graph_from_elements(answers: Sequence[dict[str, Any]] | Iterator[dict[str, A
     return graph
 
 
-def finish_graph(graph: nx.MultiDiGraph, *, default_speeds_kph: dict[str, float] | None = None,
-                 strongly_connected: bool = True) -> nx.MultiDiGraph:
+def finish_graph(
+    graph: nx.MultiDiGraph, *, default_speeds_kph: dict[str, float] | None = None, strongly_connected: bool = True
+) -> nx.MultiDiGraph:
     """Add speeds and travel times and keep the largest strongly connected component."""
     add_speeds_and_times(graph, default_speeds_kph=default_speeds_kph)
     if strongly_connected:
@@ -413,7 +429,7 @@ def build_road_network(
         Overpass way filter, list of filters, or preset name (``"intercounty"``,
         ``"drive"``); ignored for ``graphml``.
     default_speeds_kph
-        Overrides of :data:`countylink.accessibility.speeds.CHINA_DEFAULT_SPEEDS_KPH`.
+        Overrides of :data:`countylink.accessibility.road.speeds.CHINA_DEFAULT_SPEEDS_KPH`.
     simplify
         Merge degree-2 nodes into single edges with geometry (OSMnx simplification).
     strongly_connected
@@ -434,8 +450,11 @@ def build_road_network(
     CountylinkError
         Missing/empty/corrupt inputs, no matching roads, Overpass errors or timeouts.
     """
-    given = {k: v for k, v in {"pbf": pbf, "osm_xml": osm_xml, "overpass": overpass, "graphml": graphml}.items()
-             if v is not None}
+    given = {
+        k: v
+        for k, v in {"pbf": pbf, "osm_xml": osm_xml, "overpass": overpass, "graphml": graphml}.items()
+        if v is not None
+    }
     if len(given) != 1:
         raise CountylinkError(
             "give exactly one road-network source (pbf, osm_xml, overpass or graphml), got "
@@ -445,15 +464,21 @@ def build_road_network(
     if kind == "graphml":
         graph = load_road_network(graphml)
         if not all("travel_time" in d for _, _, d in graph.edges(data=True)):
-            graph = finish_graph(graph, default_speeds_kph=default_speeds_kph,
-                                 strongly_connected=strongly_connected)
+            graph = finish_graph(graph, default_speeds_kph=default_speeds_kph, strongly_connected=strongly_connected)
         return graph
     if kind in {"pbf", "osm_xml"}:
         answers = [read_osm_elements(value, network_filter=network_filter, progress=progress)]
         source = str(Path(value).name)
     else:
-        answers = list(overpass_elements(value, network_filter=network_filter, retries=overpass_retries,
-                                         retry_pause=overpass_retry_pause, progress=progress))
+        answers = list(
+            overpass_elements(
+                value,
+                network_filter=network_filter,
+                retries=overpass_retries,
+                retry_pause=overpass_retry_pause,
+                progress=progress,
+            )
+        )
         source = f"overpass:{value}" if isinstance(value, str) else "overpass:polygon"
     graph = graph_from_elements(answers, simplify=simplify)
     del answers
@@ -492,7 +517,7 @@ def load_road_network(path: str | os.PathLike) -> nx.MultiDiGraph:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             graph = ox.load_graphml(p)
-    except Exception as exc:  # noqa: BLE001 - XML, type-conversion or networkx errors
+    except Exception as exc:
         raise DataError(f"cannot read road graph {p}: not an OSMnx GraphML file ({exc.__class__.__name__})") from exc
     if graph.number_of_edges() == 0:
         raise DataError(f"road graph {p} has no edges")
@@ -501,8 +526,9 @@ def load_road_network(path: str | os.PathLike) -> nx.MultiDiGraph:
     return graph
 
 
-def load_network_for_run(spec: str | os.PathLike | None, *, provinces: Sequence[str] = ("shandong", "zhejiang"),
-                         progress: bool = True) -> nx.MultiDiGraph | None:
+def load_network_for_run(
+    spec: str | os.PathLike | None, *, provinces: Sequence[str] = ("shandong", "zhejiang"), progress: bool = True
+) -> nx.MultiDiGraph | None:
     """Load the road graph named by ``countylink run --network SPEC``.
 
     Parameters

@@ -21,7 +21,7 @@ Detour (circuity) factor, road distance ÷ great-circle distance:
     mountain counties (southern Zhejiang, the Yimeng hills) at the high end.
     :data:`DEFAULT_DETOUR` = 1.3 is the middle of that range. It is an
     assumption, not a measurement for any particular pair: when a road graph is
-    available, use :func:`countylink.accessibility.travel_time.travel_time_matrix`.
+    available, use :func:`countylink.accessibility.road.travel_time.travel_time_matrix`.
 Average door-to-door speed:
     Inter-county car trips in Shandong and Zhejiang mix expressway running
     (legal maximum 120 km/h, minimum 60 km/h: Road Traffic Safety Law
@@ -162,7 +162,7 @@ def crowfly_matrix(
         One row per (origin, destination): ``origin_id``, ``destination_id``,
         ``time_s``, ``distance_m`` (estimated road metres), ``snap_m`` (0: no
         snapping) and ``method="crowfly_estimate"``, like
-        :func:`countylink.accessibility.travel_time.travel_time_matrix`.
+        :func:`countylink.accessibility.road.travel_time.travel_time_matrix`.
     """
     for name, frame in (("origins", origins), ("destinations", destinations)):
         missing = {"id", "lon", "lat"} - set(frame.columns)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from countylink.accessibility.travel_time import (
+from countylink.accessibility.road.travel_time import (
     DEFAULT_ACCESS_SPEED_KPH,
     DEFAULT_MAX_SNAP_M,
     METHOD,
@@ -69,7 +69,7 @@ def fastest_corridors(
     Parameters
     ----------
     graph
-        Road graph from :func:`~countylink.accessibility.road_network.build_road_network`.
+        Road graph from :func:`~countylink.accessibility.road.network.build_road_network`.
     origins, destinations
         Equal-length tables with ``id``, ``lon``, ``lat`` (or point GeoDataFrames).
     counties
@@ -79,7 +79,7 @@ def fastest_corridors(
     county_name_col
         Column of ``counties`` to list (``adcode`` is listed too when present).
     access_speed_kph, max_snap_m
-        As in :func:`~countylink.accessibility.travel_time.travel_time_matrix`.
+        As in :func:`~countylink.accessibility.road.travel_time.travel_time_matrix`.
 
     Returns
     -------
@@ -98,13 +98,22 @@ def fastest_corridors(
     d_node, d_snap = snap_points(network, d["lon"], d["lat"], max_snap_m=max_snap_m)
     rows = []
     for i in range(len(o)):
-        rec = {"origin_id": o["id"].iloc[i], "destination_id": d["id"].iloc[i], "time_s": np.nan,
-               "length_m": np.nan, "snap_m": o_snap[i] + d_snap[i], "geometry": None}
+        rec = {
+            "origin_id": o["id"].iloc[i],
+            "destination_id": d["id"].iloc[i],
+            "time_s": np.nan,
+            "length_m": np.nan,
+            "snap_m": o_snap[i] + d_snap[i],
+            "geometry": None,
+        }
         if o_node[i] >= 0 and d_node[i] >= 0:
             path = fastest_node_path(network, o_node[i], d_node[i])
             if path is not None:
-                coords = [(o["lon"].iloc[i], o["lat"].iloc[i])] + route_geometry(graph, network, path) + [
-                    (d["lon"].iloc[i], d["lat"].iloc[i])]
+                coords = (
+                    [(o["lon"].iloc[i], o["lat"].iloc[i])]
+                    + route_geometry(graph, network, path)
+                    + [(d["lon"].iloc[i], d["lat"].iloc[i])]
+                )
                 pos = np.searchsorted(network.edge_keys, np.array(path[:-1]) * network.n + np.array(path[1:]))
                 net_t = float(network.edge_times[pos].sum())
                 net_l = float(network.edge_lengths[pos].sum())
@@ -121,8 +130,9 @@ def fastest_corridors(
     return out
 
 
-def counties_along(routes: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, *, name_col: str = "name"
-                   ) -> tuple[list[str | None], list[str | None], list[int]]:
+def counties_along(
+    routes: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, *, name_col: str = "name"
+) -> tuple[list[str | None], list[str | None], list[int]]:
     """Counties each route crosses, ordered by where the route first enters them."""
     if name_col not in counties.columns:
         raise DataError(f"counties have no {name_col!r} column")
@@ -145,8 +155,9 @@ def counties_along(routes: gpd.GeoDataFrame, counties: gpd.GeoDataFrame, *, name
         for poly in hit.geometry:
             inter = geom.intersection(poly)
             pieces = getattr(inter, "geoms", [inter])
-            first.append(min(geom.project(p.interpolate(0)) if hasattr(p, "interpolate") else geom.project(p)
-                             for p in pieces))
+            first.append(
+                min(geom.project(p.interpolate(0)) if hasattr(p, "interpolate") else geom.project(p) for p in pieces)
+            )
         hit = hit.assign(_pos=first).sort_values("_pos")
         names.append(";".join(map(str, hit[name_col])))
         codes.append(";".join(map(str, hit["adcode"])) if "adcode" in hit.columns else "")

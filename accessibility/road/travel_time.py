@@ -32,7 +32,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from countylink.accessibility.crowfly import EARTH_RADIUS_KM
+from countylink.accessibility.road.crowfly import EARTH_RADIUS_KM
 from countylink.errors import DataError
 
 METHOD = "osm_network"
@@ -126,8 +126,15 @@ def prepare_network(graph: nx.MultiDiGraph | RoutingNetwork, *, weight: str = "t
     t_csr = np.maximum(t, 1e-9)
     times = csr_matrix((t_csr, (u, v)), shape=(n, n))
     return RoutingNetwork(
-        node_ids=node_ids, x=x, y=y, times=times, edge_keys=keys, edge_lengths=length, edge_times=t,
-        edge_ref=ref_arr, tree=cKDTree(_unit_xyz(x, y)),
+        node_ids=node_ids,
+        x=x,
+        y=y,
+        times=times,
+        edge_keys=keys,
+        edge_lengths=length,
+        edge_times=t,
+        edge_ref=ref_arr,
+        tree=cKDTree(_unit_xyz(x, y)),
     )
 
 
@@ -151,8 +158,9 @@ def _points(frame: Any, name: str) -> pd.DataFrame:
     return out
 
 
-def snap_points(network: RoutingNetwork, lon: np.ndarray, lat: np.ndarray,
-                *, max_snap_m: float = DEFAULT_MAX_SNAP_M) -> tuple[np.ndarray, np.ndarray]:
+def snap_points(
+    network: RoutingNetwork, lon: np.ndarray, lat: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest graph node index and great-circle snap distance (m) of each point.
 
     Points with missing coordinates or farther than ``max_snap_m`` get index -1.
@@ -199,8 +207,9 @@ def _packed_weights(network: RoutingNetwork) -> tuple[csr_matrix, float] | None:
         result = None  # zero-time edges with length: no speed bound, use the exact fallback
     else:
         # top speed in centimetres per millisecond bounds a route's length by its time
-        vmax = float(np.max(network.edge_lengths[moving] / _LEN_UNIT_M / (network.edge_times[moving] * 1000.0),
-                            initial=0.0))
+        vmax = float(
+            np.max(network.edge_lengths[moving] / _LEN_UNIT_M / (network.edge_times[moving] * 1000.0), initial=0.0)
+        )
         u, v = np.divmod(network.edge_keys, network.n)
         packed = np.maximum(t_ms * _LEN_SCALE + len_m, 1.0)  # explicit zeros would drop the edge
         result = (csr_matrix((packed, (u, v)), shape=(network.n, network.n)), vmax)
@@ -215,8 +224,9 @@ def _pair_arrays(src, dst) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     return src, dst, np.full(len(src), np.nan), np.full(len(src), np.nan), (src >= 0) & (dst >= 0)
 
 
-def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
-                progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
+def route_pairs(
+    network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *, progress: bool = True, desc: str = "routing"
+) -> tuple[np.ndarray, np.ndarray]:
     """Fastest network time (s) and its length (m) for node-index pairs ``src[i] → dst[i]``.
 
     One Dijkstra per unique source node over packed (milliseconds, centimetres)
@@ -233,11 +243,12 @@ def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
         return time_s, dist_m
     sources, inverse = np.unique(src[valid], return_inverse=True)
     rows_per_chunk = max(1, _CHUNK_BYTES // (network.n * 8))
-    bar = tqdm(total=len(sources), desc=desc, unit=" origins", disable=not progress or len(sources) < 50,
-               mininterval=0.5)
+    bar = tqdm(
+        total=len(sources), desc=desc, unit=" origins", disable=not progress or len(sources) < 50, mininterval=0.5
+    )
     pair_idx = np.nonzero(valid)[0]
     for start in range(0, len(sources), rows_per_chunk):
-        chunk = sources[start:start + rows_per_chunk]
+        chunk = sources[start : start + rows_per_chunk]
         dist = dijkstra(weights, directed=True, indices=chunk)
         sel = (inverse >= start) & (inverse < start + len(chunk))
         total = dist[inverse[sel] - start, dst[pair_idx[sel]]]
@@ -256,17 +267,19 @@ def route_pairs(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
     return time_s, dist_m
 
 
-def _route_pairs_predecessors(network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *,
-                              progress: bool = True, desc: str = "routing") -> tuple[np.ndarray, np.ndarray]:
+def _route_pairs_predecessors(
+    network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *, progress: bool = True, desc: str = "routing"
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact float times with lengths read back along predecessor trees (fallback path)."""
     src, dst, time_s, dist_m, valid = _pair_arrays(src, dst)
     if not valid.any():
         return time_s, dist_m
     sources = np.unique(src[valid])
     rows_per_chunk = max(1, _CHUNK_BYTES // (network.n * 12))
-    chunks = [sources[i:i + rows_per_chunk] for i in range(0, len(sources), rows_per_chunk)]
-    bar = tqdm(total=len(sources), desc=desc, unit=" origins", disable=not progress or len(sources) < 50,
-               mininterval=0.5)
+    chunks = [sources[i : i + rows_per_chunk] for i in range(0, len(sources), rows_per_chunk)]
+    bar = tqdm(
+        total=len(sources), desc=desc, unit=" origins", disable=not progress or len(sources) < 50, mininterval=0.5
+    )
     for chunk in chunks:
         dist, pred = dijkstra(network.times, directed=True, indices=chunk, return_predecessors=True)
         in_chunk = valid & np.isin(src, chunk)
@@ -292,9 +305,17 @@ def _route_pairs_predecessors(network: RoutingNetwork, src: np.ndarray, dst: np.
     return time_s, dist_m
 
 
-def _result(origins: pd.DataFrame, destinations: pd.DataFrame, oi: np.ndarray, di: np.ndarray,
-            network: RoutingNetwork, *, access_speed_kph: float, max_snap_m: float,
-            progress: bool) -> pd.DataFrame:
+def _result(
+    origins: pd.DataFrame,
+    destinations: pd.DataFrame,
+    oi: np.ndarray,
+    di: np.ndarray,
+    network: RoutingNetwork,
+    *,
+    access_speed_kph: float,
+    max_snap_m: float,
+    progress: bool,
+) -> pd.DataFrame:
     if not access_speed_kph > 0:
         raise DataError(f"access_speed_kph must be positive, got {access_speed_kph!r}")
     o_node, o_snap = snap_points(network, origins["lon"], origins["lat"], max_snap_m=max_snap_m)
@@ -345,7 +366,7 @@ def travel_time_matrix(
     Parameters
     ----------
     graph
-        Graph from :func:`~countylink.accessibility.road_network.build_road_network`
+        Graph from :func:`~countylink.accessibility.road.network.build_road_network`
         (edges with ``travel_time`` and ``length``) or a prepared :class:`RoutingNetwork`.
     origins, destinations
         DataFrames with ``id``, ``lon``, ``lat`` (WGS-84) or point GeoDataFrames
@@ -371,8 +392,7 @@ def travel_time_matrix(
     d = o if destinations is None else _points(destinations, "destinations")
     oi = np.repeat(np.arange(len(o)), len(d))
     di = np.tile(np.arange(len(d)), len(o))
-    return _result(o, d, oi, di, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m,
-                   progress=progress)
+    return _result(o, d, oi, di, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
 
 
 def travel_time_pairs(
@@ -394,8 +414,7 @@ def travel_time_pairs(
     if len(o) != len(d):
         raise DataError(f"origins ({len(o)}) and destinations ({len(d)}) must have the same length")
     idx = np.arange(len(o))
-    return _result(o, d, idx, idx, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m,
-                   progress=progress)
+    return _result(o, d, idx, idx, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
 
 
 def fastest_node_path(network: RoutingNetwork, src: int, dst: int) -> list[int] | None:
