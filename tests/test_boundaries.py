@@ -57,9 +57,22 @@ def test_seats_inside_their_county(counties):
     pts = gpd.points_from_xy(counties["seat_lon"], counties["seat_lat"])
     assert shapely.contains(counties.geometry.values, np.asarray(pts)).all()
     assert counties["seat_source"].str.contains("cpca").sum() > 200
-    # 即墨区 is newer than cpca's table: its seat is the labelled fallback
+    # 即墨区 (2017) is newer than cpca's table, which still has its government as 即墨市 370282
     jimo = counties.set_index("adcode").loc["370215"]
-    assert "pole of inaccessibility" in jimo["seat_source"]
+    assert jimo["seat_kind"] == "cpca_previous_code" and "370282 即墨市" in jimo["seat_source"]
+
+
+def test_synthetic_seats_only_where_cpca_has_no_government(counties):
+    by_code = counties.set_index("adcode")
+    synthetic = by_code[by_code["seat_kind"] == "synthetic"]
+    # 余杭区 (new seat after the 2021 split), 钱塘区 (2021) and 龙港市 (2019) have no cpca row under any code
+    assert sorted(synthetic.index) == ["330110", "330114", "330383"]
+    assert synthetic["seat_source"].str.startswith("synthetic").all()
+    # renamed units get the old code's government: 临安区 from 临安市 330185, 莱芜区 from 莱城区 371202
+    assert "330185" in by_code.at["330112", "seat_source"]
+    assert "371202" in by_code.at["370116", "seat_source"]
+    # the old 余杭区 government point lies in today's 临平区, so it is 临平's seat, not 余杭's
+    assert by_code.at["330113", "seat_kind"] == "cpca_previous_code"
 
 
 def test_jinan_station_lies_in_its_district(counties):
