@@ -21,6 +21,7 @@ import warnings
 import geopandas as gpd
 import pandas as pd
 
+from countylink.accessibility.rail.single_track import collapse_parallel_tracks
 from countylink.accessibility.rail.stations import PACK_SOURCES, osm_features
 from countylink.errors import DataError
 from countylink.files import data_file
@@ -58,6 +59,8 @@ def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame
     """The pack's 13 OSM-derived trunk corridors (``hsr_corridors/*.json`` + ``NAMES.csv``).
 
     ``highspeed`` is True for corridors whose Chinese name says 高铁/高速铁路.
+    Each corridor is counted once: its two parallel tracks are collapsed into one
+    line (:func:`~countylink.accessibility.rail.single_track.collapse_parallel_tracks`).
     """
     src, year = PACK_SOURCES["hsr_corridors"]
     directory = data_file("rail/hsr_corridors", data=data)
@@ -77,7 +80,8 @@ def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame
         frames.append(
             gpd.GeoDataFrame(
                 {"line_name": [zh], "kind": ["corridor"], "highspeed": ["高铁" in zh or "高速" in zh]},
-                geometry=[g.geometry.union_all()],
+                # the file holds both tracks ~5 m apart: keep one so lengths are route lengths
+                geometry=[collapse_parallel_tracks(g.geometry.union_all(), crs=g.crs or "EPSG:4326")],
                 crs=g.crs or "EPSG:4326",
             ).to_crs("EPSG:4326")
         )
