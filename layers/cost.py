@@ -49,7 +49,7 @@ from countylink.accessibility.freight import cost as lc
 from countylink.accessibility.freight import market_access as mac
 from countylink.accessibility.freight import stations as fst
 from countylink.errors import DataError
-from countylink.layers.pair_points import pair_od, pair_station_scenario
+from countylink.layers.pair_points import pair_market_access_share, pair_od, pair_station_scenario
 from countylink.methods import Method
 
 #: Columns of the cost table, in order (geometry last).
@@ -273,7 +273,7 @@ def cost_layer(
     if matrix is None:
         matrix = province_cost_matrix(scope, freight=freight, params=params)
     m, years = _mass(scope, mass)
-    share = mac.pair_market_access_share(
+    share = pair_market_access_share(
         pd.DataFrame(
             {"helper_adcode": pairs["helper_adcode"].where(~no_helper, None), "helped_adcode": pairs["helped_adcode"]},
             index=pairs.index,

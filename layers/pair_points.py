@@ -13,9 +13,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from countylink.accessibility.freight.market_access import market_access_share
 from countylink.accessibility.freight.scenario import station_scenario
 from countylink.accessibility.rail.gaps import od_rail_metrics
 from countylink.accessibility.rail.service import RailRouter
+from countylink.errors import DataError
 
 #: Trip end -> pairs-layer prefix: trips run from the helper's seat to the helped county's seat.
 END_PREFIX: dict[str, str] = {"origin": "helper", "destination": "helped"}
@@ -153,3 +155,29 @@ def pair_station_scenario(pairs: pd.DataFrame, **scenario) -> pd.DataFrame:
     out = pd.concat([names, changed.drop(columns=["helper_adcode", "helped_adcode"])], axis=1)
     out.attrs["scenario"] = changed.attrs["scenario"]
     return out.reset_index(drop=True)
+
+
+def pair_market_access_share(pairs: pd.DataFrame, cost: pd.DataFrame, mass: pd.Series, **decay) -> pd.DataFrame:
+    """For each pair, the share of the helped county's market access its helper provides.
+
+    :func:`~countylink.accessibility.freight.market_access.market_access_share`
+    with the helped counties measured and the helpers as partners (a missing
+    helper gives NaN figures); ``decay`` takes its ``decay``, ``gamma``, ``beta``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index-aligned with ``pairs``: ``helped_market_access``,
+        ``helper_contribution``, ``market_access_share`` and ``helped_mass_coverage``.
+    """
+    for column in ("helper_adcode", "helped_adcode"):
+        if column not in pairs.columns:
+            raise DataError(f"pairs table lacks column {column!r}")
+    share = market_access_share(pairs["helped_adcode"], pairs["helper_adcode"], cost, mass, **decay)
+    return share.rename(
+        columns={
+            "market_access": "helped_market_access",
+            "partner_contribution": "helper_contribution",
+            "mass_coverage": "helped_mass_coverage",
+        }
+    )
