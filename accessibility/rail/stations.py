@@ -1,5 +1,7 @@
 """Passenger railway stations: reading and checking station files, GCJ-02 detection, county join.
 
+(Just over 400 lines: the station schema, its row checks and the readers that share them stay together.)
+
 Three kinds of station source feed the same schema (one row per station:
 ``station_name``, ``lon``, ``lat`` in WGS-84, ``source``, ``year``, point
 ``geometry``):
