@@ -53,11 +53,12 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     """
     import warnings
 
-    from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path, write_geotiff
+    from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path
     from countylink.accessibility.raster.zonal import zonal_ruggedness
     from countylink.errors import CountylinkError
     from countylink.files import atomic_output, data_dir
     from countylink.geo.boundaries import load_counties
+    from countylink.geo.raster import write_geotiff
     from countylink.layers.access import access_table
 
     if not provinces:

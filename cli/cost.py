@@ -61,7 +61,7 @@ def load_context(
     programme: str | None, *, registry: Path | None, data, params_file: Path | None, overrides: tuple[str, ...]
 ) -> CostContext:
     """Counties, pairs, freight stations and parameters for one programme."""
-    from countylink.accessibility.freight.cost import load_parameters
+    from countylink.accessibility.freight.parameters import load_parameters
     from countylink.files import data_dir
     from countylink.layers.cost import freight_inputs
     from countylink.layers.counties import counties_layer

@@ -30,15 +30,11 @@ import geopandas as gpd
 import pandas as pd
 
 from countylink.accessibility.raster.cost_distance import travel_time_surface
-from countylink.accessibility.raster.friction import (
-    OFFROAD_WALK_KPH,
-    RasterSurface,
-    cnmaps_dem_path,
-    friction_surface,
-    write_geotiff,
-)
+from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path, friction_surface
 from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_ruggedness, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
+from countylink.geo.raster import RasterSurface, write_geotiff
+from countylink.methods import Method
 
 TARGETS = ("stations", "hsr", "seats")
 
@@ -70,12 +66,13 @@ def station_targets(
         )
         return pts[pts.geometry.notna() & ~pts.geometry.is_empty]
     from countylink.accessibility.rail import stations as rs
+    from countylink.accessibility.rail import stop_lists as sl
 
     stations = rs.read_pack_stations(data=data)
     if target == "hsr":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unmatched stop-list names are the rail layer's report
-            stations, _ = rs.station_service(rs.read_stop_lists(data=data), stations)
+            stations, _ = sl.station_service(sl.read_stop_lists(data=data), stations)
         stations = stations[stations["hsr_served"]]
         source = stations["source"] + "; HSR service: " + stations["service_source"]
     else:
@@ -250,14 +247,14 @@ def run_step(ctx) -> None:
         cf_surfaces, cf_table = access_by_province(
             counties, target="stations", resolution=PIPELINE_RESOLUTION_M, offroad_kph=kph, data=ctx.data_dir
         )
-        cf_table["method"] = crowfly.METHOD
+        cf_table["method"] = Method.CROWFLY_ESTIMATE
         cf_table["source"] = (
             f"straight-line distance to the nearest passenger station at {kph:.1f} km/h "
             f"({crowfly.DEFAULT_SPEED_KPH:g} km/h road speed / detour {crowfly.DEFAULT_DETOUR:g}, "
             "countylink.accessibility.road.crowfly); " + cf_table["source"].astype(str)
         )
         for province, surface in cf_surfaces.items():
-            surface.method = crowfly.METHOD
+            surface.method = Method.CROWFLY_ESTIMATE
             code = counties.loc[counties["province"] == province, "adcode"].iloc[0][:2] if province != "all" else "all"
             ctx.extra_files.append(write_geotiff(surface, out_dir / f"access_stations_crowfly_{code}.tif"))
         ctx.layers["access_stations_crowfly"] = cf_table.reset_index()

@@ -47,7 +47,10 @@ import pandas as pd
 from countylink.accessibility.freight import assignment as pa
 from countylink.accessibility.freight import cost as lc
 from countylink.accessibility.freight import market_access as mac
+from countylink.accessibility.freight import stations as fst
 from countylink.errors import DataError
+from countylink.layers.pair_points import pair_market_access_share, pair_od, pair_station_scenario
+from countylink.methods import Method
 
 #: Columns of the cost table, in order (geometry last).
 COST_COLUMNS = [
@@ -129,11 +132,12 @@ def freight_inputs(
         conventional part of the timetable service network.
     """
     if stations is not None:
-        return FreightInputs(lc.freight_station_proxy(stations), None, ["stations supplied by the user"])
+        return FreightInputs(fst.freight_station_proxy(stations), None, ["stations supplied by the user"])
     if rail is not None:  # the run's rail data (layers.gaps.RailData): already read and matched
         return _freight_from(rail.stations, rail.stations, rail.router.network, [])
     from countylink.accessibility.rail.service import service_network
-    from countylink.accessibility.rail.stations import read_pack_stations, read_stop_lists, station_service
+    from countylink.accessibility.rail.stations import read_pack_stations
+    from countylink.accessibility.rail.stop_lists import read_stop_lists, station_service
     from countylink.files import data_dir
 
     key = str(data_dir(data).resolve())
@@ -151,13 +155,13 @@ def freight_inputs(
 
 
 def _freight_from(stations, served, network, notes: list[str]) -> FreightInputs:
-    freight = lc.freight_station_proxy(served)
+    freight = fst.freight_station_proxy(served)
     notes.insert(
         0,
-        f"{len(freight)} of {len(stations)} pack stations used as freight-capable ({lc.FREIGHT_PROXY_BASIS}); "
+        f"{len(freight)} of {len(stations)} pack stations used as freight-capable ({fst.FREIGHT_PROXY_BASIS}); "
         "rail distances over the conventional (K/Z/N) service network",
     )
-    return FreightInputs(freight, lc.rail_network_distance(network), notes)
+    return FreightInputs(freight, fst.rail_network_distance(network), notes)
 
 
 def _params_label(params: pd.DataFrame | None) -> str:
@@ -224,7 +228,7 @@ def cost_layer(
     freight
         :func:`freight_inputs`.
     params
-        :func:`countylink.accessibility.freight.cost.load_parameters` table.
+        :func:`countylink.accessibility.freight.parameters.load_parameters` table.
     mass, decay, gamma, beta
         Market-access mass indicator and distance decay.
     matrix
@@ -248,7 +252,7 @@ def cost_layer(
     if missing:
         raise DataError(f"pairs layer lacks column(s) {missing}")
     notes: list[str] = list(freight.notes[:1])
-    od = lc.pair_od(pairs)
+    od = pair_od(pairs)
     for col in ("road_km", "road_time_min", "method"):
         if col in pairs.columns:
             od[col] = pairs[col].to_numpy()
@@ -261,7 +265,7 @@ def cost_layer(
             f"{int(no_helper.sum())} pair(s) without a known helper have no cost: "
             + ", ".join(pairs.loc[no_helper, "helped_name"].astype(str))
         )
-    n_est = int((costs["method"] == lc.ESTIMATED).sum())
+    n_est = int((costs["method"] == Method.CROWFLY_ESTIMATE).sum())
     if n_est:
         notes.append(f"{n_est} pair(s) use crow-fly road estimates (no routed road_km/road_time_min)")
 
@@ -269,7 +273,7 @@ def cost_layer(
     if matrix is None:
         matrix = province_cost_matrix(scope, freight=freight, params=params)
     m, years = _mass(scope, mass)
-    share = mac.pair_market_access_share(
+    share = pair_market_access_share(
         pd.DataFrame(
             {"helper_adcode": pairs["helper_adcode"].where(~no_helper, None), "helped_adcode": pairs["helped_adcode"]},
             index=pairs.index,
@@ -501,12 +505,11 @@ def scenario_table(
     lat: float | None = None,
     junction: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`countylink.accessibility.freight.scenario.station_scenario` on the data pack's rail data.
+    """:func:`countylink.layers.pair_points.pair_station_scenario` on the data pack's rail data.
 
     Gap classes use the pack's national stations (with timetable service) and
     line geometries, exactly as the ``gaps`` layer does.
     """
-    from countylink.accessibility.freight.scenario import station_scenario
     from countylink.accessibility.rail.lines import lines_in_counties
     from countylink.accessibility.rail.stations import join_counties
     from countylink.layers.rail_lines import source_lines
@@ -525,7 +528,7 @@ def scenario_table(
     sub = counties[counties["adcode"].astype(str).isin(codes)]
     national = join_counties(stations, sub, keep_outside=True)
     lines = lines_in_counties(source_lines(data=data), sub)
-    table = station_scenario(
+    table = pair_station_scenario(
         pairs,
         counties=sub,
         adcode=code,

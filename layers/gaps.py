@@ -2,7 +2,7 @@
 
 :func:`run_step` is the pipeline step: it builds the ``stations``,
 ``rail_lines`` and ``gaps`` layers and adds the rail columns of
-:func:`countylink.accessibility.rail.gaps.pair_rail_metrics` to every
+:func:`countylink.layers.pair_points.pair_rail_metrics` to every
 ``pairs_<programme>`` layer in the run.
 
 Gap-layer schema: the columns of
@@ -24,7 +24,9 @@ import pandas as pd
 from countylink.accessibility.rail import gaps as rg
 from countylink.accessibility.rail import lines as rl
 from countylink.accessibility.rail.service import RailRouter, service_network
-from countylink.accessibility.rail.stations import StopLists, join_counties
+from countylink.accessibility.rail.stations import join_counties
+from countylink.accessibility.rail.stop_lists import StopLists
+from countylink.layers.pair_points import pair_rail_metrics
 from countylink.layers.rail_lines import rail_lines_layer, source_lines
 from countylink.layers.stations import national_stations, stations_layer
 
@@ -131,8 +133,8 @@ def gaps_layer(
 
 
 def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: RailData) -> gpd.GeoDataFrame:
-    """Pairs layer with the rail columns of :func:`~countylink.accessibility.rail.gaps.pair_rail_metrics`."""
-    out = rg.pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
+    """Pairs layer with the rail columns of :func:`~countylink.layers.pair_points.pair_rail_metrics`."""
+    out = pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
     if isinstance(pairs, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry=pairs.geometry.name, crs=pairs.crs)
     return out

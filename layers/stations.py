@@ -15,7 +15,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from countylink.accessibility.rail import osm_stations
 from countylink.accessibility.rail import stations as rs
+from countylink.accessibility.rail import stop_lists as rsl
 from countylink.errors import CountylinkError
 
 
@@ -26,7 +28,7 @@ def national_stations(
     coord_system: str | None = None,
     osm_file: str | os.PathLike | None = None,
     stop_lists: str | os.PathLike | None = None,
-) -> tuple[gpd.GeoDataFrame, rs.StopLists]:
+) -> tuple[gpd.GeoDataFrame, rsl.StopLists]:
     """All stations of the chosen source with service figures (not yet joined to counties).
 
     Parameters
@@ -48,12 +50,12 @@ def national_stations(
             reference = None
         stations = rs.read_station_file(station_file, coord_system=coord_system, reference=reference)
     elif osm_file is not None:
-        stations = rs.stations_from_osm(osm_file=osm_file)
+        stations = osm_stations.stations_from_osm(osm_file=osm_file)
     else:
         stations = rs.read_pack_stations(data=data)
     report = stations.attrs.get("report")
-    sl = rs.read_stop_lists(Path(stop_lists) if stop_lists is not None else None, data=data)
-    served, matches = rs.station_service(sl, stations)
+    sl = rsl.read_stop_lists(Path(stop_lists) if stop_lists is not None else None, data=data)
+    served, matches = rsl.station_service(sl, stations)
     served.attrs["report"] = report
     served.attrs["matches"] = matches
     return served, sl

@@ -42,8 +42,8 @@ from branca.element import MacroElement
 from jinja2 import Template
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from countylink.accessibility.raster.friction import RasterSurface, read_surface
 from countylink.errors import CountylinkError, DataError
+from countylink.geo.raster import RasterSurface, read_surface
 
 #: Upper class bounds in minutes (a last open class ``> breaks[-1]`` follows).
 DEFAULT_BREAKS_MIN: tuple[float, ...] = (30.0, 60.0, 120.0, 240.0)
@@ -145,7 +145,7 @@ def _hex_rgb(colour: str) -> tuple[int, int, int]:
 def as_travel_time_surface(surface: RasterSurface | str | os.PathLike) -> RasterSurface:
     """A :class:`RasterSurface` of minutes from a surface or a GeoTIFF path.
 
-    GeoTIFFs written by :func:`countylink.accessibility.raster.friction.write_geotiff`
+    GeoTIFFs written by :func:`countylink.geo.raster.write_geotiff`
     carry ``kind``/``units``/``method`` tags; a user GeoTIFF without them is
     taken as minutes with method ``unknown``.
 

@@ -25,7 +25,7 @@ import numpy as np
 import osmium
 import shapely
 
-from countylink.accessibility.road.network import parse_way_filter, tags_match
+from countylink.accessibility.osm.filters import parse_way_filter, tags_match
 
 _QUERY = re.compile(r"\(way(?P<filter>.*)\(poly:'(?P<poly>[-0-9. ]+)'\);>;\);out;")
 # one component of an OSMnx features query: (node['railway'='station'](poly:'…');(._;>;););

@@ -11,8 +11,10 @@ import pytest
 from shapely.geometry import LineString, Point, box
 
 from countylink.accessibility.raster.cost_distance import compare_with_network, target_cells, travel_time_surface
-from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, friction_surface, grid_for_area, with_values
+from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, friction_surface
+from countylink.accessibility.raster.grid import grid_for_area
 from countylink.errors import CountylinkError
+from countylink.geo.raster import with_values
 
 UTM = "EPSG:32650"
 X0, Y0 = 500_000.0, 4_000_000.0

@@ -11,19 +11,16 @@ from rasterio.enums import Resampling
 from shapely.geometry import LineString, box
 
 from countylink.accessibility.raster.friction import (
-    NODATA,
     OFFROAD_WALK_KPH,
     ROAD_CLASS_KPH,
     cnmaps_dem_path,
     friction_surface,
-    grid_for_area,
     kph_to_min_per_m,
-    read_surface,
-    read_to_grid,
     tobler_speed_ratio,
-    write_geotiff,
 )
+from countylink.accessibility.raster.grid import grid_for_area
 from countylink.errors import CountylinkError
+from countylink.geo.raster import NODATA, read_surface, read_to_grid, write_geotiff
 
 UTM51 = "EPSG:32651"  # the zone of the Weihai tile (120-126 E)
 

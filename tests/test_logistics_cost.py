@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from countylink.accessibility.freight import cost as lc
+from countylink.accessibility.freight import parameters as fp
+from countylink.accessibility.freight import stations as fst
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
 
@@ -35,7 +37,7 @@ ROUND = {
 
 @pytest.fixture(scope="module")
 def round_params():
-    return lc.load_parameters(overrides=ROUND)
+    return fp.load_parameters(overrides=ROUND)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,8 @@ def freight(data_dir):
 
 
 def test_shipped_table_is_documented():
-    table = lc.load_parameters()
-    assert set(lc.REQUIRED_PARAMETERS) <= set(table.index)
+    table = fp.load_parameters()
+    assert set(fp.REQUIRED_PARAMETERS) <= set(table.index)
     for col in ("unit", "description", "source", "confidence"):
         assert table[col].astype(str).str.strip().ne("").all(), col
     assert table["year"].between(2000, 2030).all()
@@ -96,7 +98,7 @@ def test_same_station_has_no_rail_option(round_params):
 
 def test_mode_choice_flips_with_distance():
     """Default parameters: short hauls go by road, long hauls by rail, with one break-even."""
-    params = lc.load_parameters()
+    params = fp.load_parameters()
     km = np.arange(20.0, 1500.0, 10.0)
     road = lc.road_freight_cost(km * 1.3, km * 1.3 / 80 * 60, params=params)["road_cost"]
     rail = lc.rail_intermodal_cost(
@@ -107,7 +109,7 @@ def test_mode_choice_flips_with_distance():
     flips = np.flatnonzero(mode[1:] != mode[:-1])
     assert len(flips) == 1  # a single break-even distance
     # cheaper road rates push the break-even further out
-    cheap_road = lc.load_parameters(overrides={"road_rate_yuan_per_tkm": 0.25})
+    cheap_road = fp.load_parameters(overrides={"road_rate_yuan_per_tkm": 0.25})
     road2 = lc.road_freight_cost(km * 1.3, km * 1.3 / 80 * 60, params=cheap_road)["road_cost"]
     mode2 = lc.choose_mode(road2, rail)["cheaper_mode"].to_numpy()
     flips2 = np.flatnonzero(mode2[1:] != mode2[:-1])
@@ -128,32 +130,32 @@ def test_mode_choice_flips_with_distance():
 )
 def test_bad_overrides(overrides, message):
     with pytest.raises(DataError, match=message):
-        lc.load_parameters(overrides=overrides)
+        fp.load_parameters(overrides=overrides)
 
 
 def test_bad_tables(tmp_path):
-    table = pd.read_csv(lc.PARAMETERS_PATH)
+    table = pd.read_csv(fp.PARAMETERS_PATH)
     missing = tmp_path / "missing.csv"
     table[table["parameter"] != "rail_speed_kph"].to_csv(missing, index=False)
     with pytest.raises(DataError, match="missing .*rail_speed_kph"):
-        lc.load_parameters(missing)
+        fp.load_parameters(missing)
     unknown = tmp_path / "unknown.csv"
     extra = table.iloc[:1].assign(parameter="ferry_rate")
     pd.concat([table, extra]).to_csv(unknown, index=False)
     with pytest.raises(DataError, match="unknown logistics parameter.*ferry_rate"):
-        lc.load_parameters(unknown)
+        fp.load_parameters(unknown)
     negative = tmp_path / "negative.csv"
     table.assign(value=np.where(table["parameter"] == "handling_yuan_per_t_per_end", -5, table["value"])).to_csv(
         negative, index=False
     )
     with pytest.raises(DataError, match="handling_yuan_per_t_per_end=-5"):
-        lc.load_parameters(negative)
+        fp.load_parameters(negative)
     nocol = tmp_path / "nocol.csv"
     table.drop(columns="source").to_csv(nocol, index=False)
     with pytest.raises(DataError, match="source"):
-        lc.load_parameters(nocol)
+        fp.load_parameters(nocol)
     with pytest.raises(NotFoundError):
-        lc.load_parameters(tmp_path / "nowhere.csv")
+        fp.load_parameters(tmp_path / "nowhere.csv")
     with pytest.raises(DataError, match="negative"):
         lc.road_freight_cost([-1.0], [10.0])
 
@@ -199,11 +201,11 @@ def test_user_freight_flag():
     stations = pd.DataFrame(
         {"station_name": ["A", "B"], "lon": [117.0, 118.0], "lat": [36.0, 36.0], "freight": [True, False]}
     )
-    out = lc.freight_station_proxy(stations)
+    out = fst.freight_station_proxy(stations)
     assert list(out["station_name"]) == ["A"]
     assert out["station_basis"].iloc[0] == "user-supplied freight flag"
     with pytest.raises(DataError, match="freight"):
-        lc.freight_station_proxy(stations.drop(columns="freight"))
+        fst.freight_station_proxy(stations.drop(columns="freight"))
 
 
 def test_cost_cli_csv_and_geojson(data_dir, tmp_path):

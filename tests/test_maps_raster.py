@@ -22,8 +22,8 @@ from affine import Affine
 from click.testing import CliRunner
 from PIL import Image
 
-from countylink.accessibility.raster.friction import RasterGrid, RasterSurface, write_geotiff
 from countylink.errors import CountylinkError, DataError
+from countylink.geo.raster import RasterGrid, RasterSurface, write_geotiff
 from countylink.maps.raster_overlay import (
     DEFAULT_BREAKS_MIN,
     TRAVEL_TIME_COLOURS,

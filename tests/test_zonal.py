@@ -9,14 +9,12 @@ import pytest
 import rasterio
 from shapely.geometry import box
 
-from countylink.accessibility.raster.friction import (
-    RasterSurface,
-    cnmaps_dem_path,
-    grid_for_area,
-)
+from countylink.accessibility.raster.friction import cnmaps_dem_path
+from countylink.accessibility.raster.grid import grid_for_area
 from countylink.accessibility.raster.zonal import terrain_ruggedness_index, zonal_ruggedness, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
 from countylink.geo.boundaries import load_counties
+from countylink.geo.raster import RasterSurface
 from countylink.layers.access import access_table, add_access_columns, helped_county_access
 from countylink.layers.pairs import build_pairs
 

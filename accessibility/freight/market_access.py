@@ -144,8 +144,9 @@ def _mass(mass: pd.Series, index: pd.Index) -> np.ndarray:
     return m.reindex(index).to_numpy(float)
 
 
-def pair_market_access_share(
-    pairs: pd.DataFrame,
+def market_access_share(
+    counties,
+    partners,
     cost: pd.DataFrame,
     mass: pd.Series,
     *,
@@ -153,36 +154,42 @@ def pair_market_access_share(
     gamma: float = DEFAULT_GAMMA,
     beta: float = DEFAULT_BETA,
 ) -> pd.DataFrame:
-    """For each pair, the share of the helped county's market access its helper provides.
+    """For each county, the share of its market access that one partner county provides.
 
     Parameters
     ----------
-    pairs
-        Table with ``helper_adcode`` and ``helped_adcode`` (a missing helper
-        gives NaN figures).
+    counties
+        Adcodes whose market access is measured (for a pairing programme the
+        helped counties); missing entries give NaN figures. When a Series,
+        its index is kept on the result.
+    partners
+        One partner adcode per county (the helpers); a missing partner gives
+        NaN contribution and share.
     cost, mass, decay, gamma, beta
         As in :func:`market_access`.
 
     Returns
     -------
     pandas.DataFrame
-        Index-aligned with ``pairs``: ``helped_market_access``,
-        ``helper_contribution`` (helper mass × decay of the helped→helper
-        cost), ``market_access_share`` (0–1) and ``helped_mass_coverage``.
+        ``market_access`` (of the county), ``partner_contribution`` (partner
+        mass × decay of the county→partner cost), ``market_access_share``
+        (0–1) and ``mass_coverage`` (of the county).
 
     Raises
     ------
     NotFoundError
-        If a pair names a county that is not in the cost matrix.
+        If a county or partner is not in the cost matrix.
+    DataError
+        If ``counties`` and ``partners`` differ in length.
     """
-    for col in ("helper_adcode", "helped_adcode"):
-        if col not in pairs.columns:
-            raise DataError(f"pairs table lacks column {col!r}")
+    index = counties.index if isinstance(counties, pd.Series) else None
+    helped = [None if pd.isna(w) else w for w in np.asarray(counties, dtype=object)]
+    helper = [None if pd.isna(h) else h for h in np.asarray(partners, dtype=object)]
+    if len(helped) != len(helper):
+        raise DataError(f"{len(helped)} counties but {len(helper)} partners")
     c = _check_matrix(cost)
     ma = market_access(c, mass, decay=decay, gamma=gamma, beta=beta)
     m = pd.Series(_mass(mass, c.index), index=c.index)
-    helped = pairs["helped_adcode"].astype(object).where(pairs["helped_adcode"].notna(), None)
-    helper = pairs["helper_adcode"].astype(object).where(pairs["helper_adcode"].notna(), None)
     known = set(c.index)
     for code in list(helped) + list(helper):
         if code not in (None, "") and str(code) not in known:
@@ -204,6 +211,6 @@ def pair_market_access_share(
         rows.append((total, contrib, share, ma.at[w, "mass_coverage"]))
     return pd.DataFrame(
         rows,
-        columns=["helped_market_access", "helper_contribution", "market_access_share", "helped_mass_coverage"],
-        index=pairs.index,
+        columns=["market_access", "partner_contribution", "market_access_share", "mass_coverage"],
+        index=index,
     )

@@ -7,7 +7,9 @@ for every pair, the rail-gap class of both ends
 (:func:`countylink.accessibility.rail.gaps.county_rail_gaps`), the freight rail
 distance and door-to-door rail time, and the logistics cost of both modes
 (:func:`countylink.accessibility.freight.cost.od_logistics_cost`) are
-computed before and after; pairs where anything changes are reported.
+computed before and after; trips (origin county → destination county, for
+example helper → helped of a pairing programme) where anything changes are
+reported.
 
 Kinds of scenario:
 
@@ -27,7 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.freight import cost as lc
+from countylink.accessibility.freight.cost import od_logistics_cost
+from countylink.accessibility.freight.parameters import parameter_values
+from countylink.accessibility.freight.stations import nearest_station
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
 
@@ -74,8 +78,19 @@ def _gap_classes(counties, stations, lines_by_county) -> pd.Series:
     return pd.Series(gaps["gap_class"].to_numpy(), index=gaps["adcode"].astype(str))
 
 
+#: Columns a trips table must have (WGS-84 seats and adcodes of both ends; ``province`` is optional).
+TRIP_COLUMNS = (
+    "origin_adcode",
+    "destination_adcode",
+    "origin_lon",
+    "origin_lat",
+    "destination_lon",
+    "destination_lat",
+)
+
+
 def station_scenario(
-    pairs: pd.DataFrame,
+    trips: pd.DataFrame,
     *,
     counties: pd.DataFrame,
     adcode: str,
@@ -89,30 +104,32 @@ def station_scenario(
     lat: float | None = None,
     junction: str | None = None,
 ) -> pd.DataFrame:
-    """Before/after gap class, rail distance and time, and freight cost for every pair.
+    """Before/after gap class, rail distance and time, and freight cost for every trip.
 
     Parameters
     ----------
-    pairs
-        Pairs layer (``pair_id``, ``helper_adcode``, ``helped_adcode``, names
-        and seat coordinates).
+    trips
+        One row per trip between two counties: :data:`TRIP_COLUMNS`
+        (``origin_adcode`` may be missing or empty: such a trip keeps its
+        destination gap classes and gets no cost figures) and optionally
+        ``province`` (toll row, as in :func:`od_logistics_cost`).
     counties
         County table (``adcode``, ``name``, ``seat_lon``, ``seat_lat``)
-        covering county ``adcode`` and both ends of every pair.
+        covering county ``adcode`` and both ends of every trip.
     adcode
         The county that gets the station.
     stations
         National passenger stations with service counts and ``adcode``
-        (:func:`~countylink.accessibility.rail.stations.station_service` then
+        (:func:`~countylink.accessibility.rail.stop_lists.station_service` then
         :func:`~countylink.accessibility.rail.stations.join_counties`), for the
         gap classes.
     freight_stations
-        Freight-capable stations (:func:`~countylink.accessibility.freight.cost.freight_station_proxy`).
+        Freight-capable stations (:func:`~countylink.accessibility.freight.stations.freight_station_proxy`).
     kind
         ``conventional``, ``hsr`` or ``freight`` (module docstring).
     rail_distance
         Network rail distances between existing stations
-        (:func:`~countylink.accessibility.freight.cost.rail_network_distance`).
+        (:func:`~countylink.accessibility.freight.stations.rail_network_distance`).
     lines_by_county
         :func:`~countylink.accessibility.rail.lines.lines_in_counties` output.
     params
@@ -125,8 +142,13 @@ def station_scenario(
     Returns
     -------
     pandas.DataFrame
-        Pairs where something changes, with ``*_before`` / ``*_after`` columns
-        and ``rail_cost_change``; ``attrs["scenario"]`` describes the
+        The trips where something changes (``trips``' index kept):
+        ``origin_adcode``, ``destination_adcode``, ``origin_gap_before`` /
+        ``_after``, ``destination_gap_before`` / ``_after``, the cost figures
+        ``origin_station``, ``destination_station``, ``rail_km``,
+        ``rail_door_h``, ``rail_cost``, ``cheaper_mode`` as ``*_before`` /
+        ``*_after``, ``road_cost`` and ``rail_cost_change``;
+        ``attrs["scenario"]`` describes the
         hypothetical station (county, kind, point, junction, branch km, the
         county's gap class before and after).
 
@@ -135,8 +157,11 @@ def station_scenario(
     NotFoundError
         If ``adcode`` or the junction is unknown.
     DataError
-        On an unknown kind.
+        On an unknown kind or a trips table without :data:`TRIP_COLUMNS`.
     """
+    missing_cols = [c for c in TRIP_COLUMNS if c not in trips.columns]
+    if missing_cols:
+        raise DataError(f"trips table lacks column(s) {missing_cols}")
     if kind not in KINDS:
         raise DataError(f"scenario kind must be one of {KINDS}, got {kind!r}")
     adcode = str(adcode)
@@ -149,11 +174,11 @@ def station_scenario(
     if not (np.isfinite(slon) and np.isfinite(slat)):
         raise DataError(f"county {adcode} has no seat coordinates; give lon and lat")
     name = f"{county.get('name', adcode)} (scenario)"
-    values = lc._values(params)
+    values = parameter_values(params)
 
     # junction: nearest existing freight station, or the one the user names
     if junction is None:
-        near = lc.nearest_station(slon, slat, freight_stations).iloc[0]
+        near = nearest_station(slon, slat, freight_stations).iloc[0]
         junction, jlon, jlat = near["station_name"], near["station_lon"], near["station_lat"]
     else:
         hit = freight_stations[freight_stations["station_name"].astype(str) == junction]
@@ -162,9 +187,11 @@ def station_scenario(
         jlon, jlat = float(hit["lon"].iloc[0]), float(hit["lat"].iloc[0])
     branch_km = float(great_circle_km(slon, slat, jlon, jlat)) * values["rail_detour_factor"]
 
-    # gap classes of every county in the pairs (and X), before and after
+    # gap classes of every county in the trips (and X), before and after
     codes = sorted(
-        {adcode} | set(pairs["helper_adcode"].dropna().astype(str)) | set(pairs["helped_adcode"].dropna().astype(str))
+        {adcode}
+        | set(trips["origin_adcode"].dropna().astype(str))
+        | set(trips["destination_adcode"].dropna().astype(str))
     )
     codes = [c for c in codes if c]
     missing = [c for c in codes if c not in ctab.index]
@@ -198,8 +225,9 @@ def station_scenario(
     gap_after = _gap_classes(sub, stations_after, lines_after)
 
     # freight: the new station joins the freight network through the junction
-    od = lc.pair_od(pairs)
-    before = lc.od_logistics_cost(od, stations=freight_stations, params=params, rail_distance=rail_distance)
+    od_columns = ["origin_lon", "origin_lat", "destination_lon", "destination_lat"]
+    od = trips[od_columns + (["province"] if "province" in trips.columns else [])]
+    before = od_logistics_cost(od, stations=freight_stations, params=params, rail_distance=rail_distance)
     if kind == "hsr":
         after = before.copy()
     else:
@@ -231,20 +259,14 @@ def station_scenario(
             out = base + extra * branch_km
             return np.where(same, 0.0, out)
 
-        after = lc.od_logistics_cost(od, stations=fs_after, params=params, rail_distance=rail_after)
+        after = od_logistics_cost(od, stations=fs_after, params=params, rail_distance=rail_after)
 
     rows = pd.DataFrame(
-        {
-            "pair_id": pairs.get("pair_id"),
-            "helper_adcode": pairs["helper_adcode"],
-            "helper_name": pairs.get("helper_name"),
-            "helped_adcode": pairs["helped_adcode"],
-            "helped_name": pairs.get("helped_name"),
-        },
-        index=pairs.index,
+        {"origin_adcode": trips["origin_adcode"], "destination_adcode": trips["destination_adcode"]},
+        index=trips.index,
     )
-    for end in ("helper", "helped"):
-        code = pairs[f"{end}_adcode"].astype(object).where(pairs[f"{end}_adcode"].notna(), None)
+    for end in ("origin", "destination"):
+        code = trips[f"{end}_adcode"].astype(object).where(trips[f"{end}_adcode"].notna(), None)
         rows[f"{end}_gap_before"] = code.map(lambda c: gap_before.get(str(c)) if c else None)
         rows[f"{end}_gap_after"] = code.map(lambda c: gap_after.get(str(c)) if c else None)
     for col in ("origin_station", "destination_station", "rail_km", "rail_door_h", "rail_cost", "cheaper_mode"):
@@ -252,17 +274,17 @@ def station_scenario(
         rows[f"{col}_after"] = after[col]
     rows["road_cost"] = before["road_cost"]
     rows["rail_cost_change"] = after["rail_cost"] - before["rail_cost"]
-    no_helper = pairs["helper_adcode"].isna() | (pairs["helper_adcode"].astype(str) == "")
+    no_origin = trips["origin_adcode"].isna() | (trips["origin_adcode"].astype(str) == "")
     rows.loc[
-        no_helper.to_numpy(),
+        no_origin.to_numpy(),
         [
             c
             for c in rows.columns
-            if c.endswith(("_before", "_after", "_change", "road_cost")) and not c.startswith("helped_gap")
+            if c.endswith(("_before", "_after", "_change", "road_cost")) and not c.startswith("destination_gap")
         ],
     ] = None
     changed = np.zeros(len(rows), dtype=bool)
-    for col in ("helper_gap", "helped_gap", "origin_station", "destination_station", "cheaper_mode"):
+    for col in ("origin_gap", "destination_gap", "origin_station", "destination_station", "cheaper_mode"):
         b, a = rows[f"{col}_before"].astype(object), rows[f"{col}_after"].astype(object)
         changed |= (b.fillna("") != a.fillna("")).to_numpy()
     for col in ("rail_km", "rail_cost"):
@@ -285,4 +307,4 @@ def station_scenario(
         "gap_class_after": gap_after.get(adcode),
         "pairs_changed": int(changed.sum()),
     }
-    return out.reset_index(drop=True)
+    return out

@@ -1,4 +1,4 @@
-"""Railway-gap metrics per county and per pair.
+"""Railway-gap metrics per county and per trip between two counties (:func:`od_rail_metrics`).
 
 :func:`county_rail_gaps` gives one row per county: stations inside it and the
 trains that call there (timetable stop lists, about 2021), the nearest
@@ -28,9 +28,10 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from countylink.accessibility.rail.service import RailRouter
-from countylink.accessibility.rail.stations import CONVENTIONAL_CLASSES, HSR_CLASSES, TRAIN_CLASSES
+from countylink.accessibility.rail.stop_lists import CONVENTIONAL_CLASSES, HSR_CLASSES, TRAIN_CLASSES
 from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.errors import DataError
+from countylink.methods import Method
 
 GAP_ORDER: list[str] = ["no_rail", "line_no_station", "station_no_service_data", "conventional_only", "hsr"]
 GAP_LABELS: dict[str, str] = {
@@ -77,7 +78,7 @@ def county_rail_gaps(
     counties
         County layer (``adcode``, ``name``, ``seat_lon``, ``seat_lat``).
     stations
-        Stations with service figures (:func:`~countylink.accessibility.rail.stations.station_service`)
+        Stations with service figures (:func:`~countylink.accessibility.rail.stop_lists.station_service`)
         and ``adcode`` (:func:`~countylink.accessibility.rail.stations.join_counties`
         with ``keep_outside=True``), ideally national so the nearest station
         may lie across a provincial border.
@@ -194,7 +195,7 @@ def county_rail_gaps(
             lat2 = known.map(lk["lat"]).astype(float)
             est = crowfly_travel(slon, slat, lon2.to_numpy(), lat2.to_numpy())
             out[f"{prefix}_road_min"] = est["time_min"].to_numpy()
-        out["road_method"] = "crowfly_estimate"
+        out["road_method"] = Method.CROWFLY_ESTIMATE
     return out
 
 
@@ -233,37 +234,67 @@ def rank_gaps(gaps: pd.DataFrame) -> pd.DataFrame:
     return gaps.sort_values(["gap_rank", "nearest_hsr_km"], ascending=[True, False], kind="stable")
 
 
-def pair_rail_metrics(
-    pairs: pd.DataFrame,
+def od_rail_metrics(
+    origin_adcodes: pd.Series,
+    destination_adcodes: pd.Series,
+    *,
     gaps: pd.DataFrame,
     router: RailRouter,
     stations: pd.DataFrame,
+    road_time_min: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Add rail columns to a pairs table (returns a copy).
+    """Rail figures for trips between counties, index-aligned with ``origin_adcodes``.
 
-    For each pair: both ends' ``gap_class``; the estimated rail route between
+    For each trip: both ends' ``gap_class``; the estimated rail route between
     the two seats' nearest *served* stations over the service network
-    (``rail_from_station``, ``rail_to_station``, ``rail_changes``,
-    ``rail_time_min`` station to station, ``rail_route``); ``rail_access_min``
-    (both seat↔station legs, crow-fly road estimates); ``rail_door_min`` =
-    access + rail; ``rail_road_ratio`` = ``rail_door_min / road_time_min`` when
-    the pairs table has ``road_time_min``. Methods are in ``rail_method`` and
+    (``rail_changes``, ``rail_time_min`` station to station, ``rail_route``,
+    ``rail_route_found``); ``rail_access_min`` (both seat↔station legs,
+    crow-fly road estimates); ``rail_door_min`` = access + rail;
+    ``rail_road_ratio`` = ``rail_door_min / road_time_min`` when
+    ``road_time_min`` is given. Methods are in ``rail_method`` and
     ``rail_access_method``.
+
+    Parameters
+    ----------
+    origin_adcodes, destination_adcodes
+        County adcodes of the two ends (equal length; missing ends give NaN figures).
+    gaps
+        :func:`county_rail_gaps` output covering those counties (``adcode``,
+        ``gap_class``, ``nearest_served``, ``nearest_served_km``, ``seat_lon``, ``seat_lat``).
+    router
+        Router over the rail service network.
+    stations
+        Stations with ``station_name``, ``lon``, ``lat``.
+    road_time_min
+        Road time of each trip (minutes), for ``rail_road_ratio``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``origin_gap_class``, ``origin_rail_station``, ``origin_rail_station_km``,
+        the same three for ``destination_``, then the ``rail_*`` columns above.
     """
-    out = pairs.copy()
+    origins = pd.Series(origin_adcodes)
+    if len(origins) != len(destination_adcodes):
+        raise DataError(f"{len(origins)} origins but {len(destination_adcodes)} destinations")
+    # both ends positionally on the origins' index, as pandas strings (missing ends stay NA)
+    ends = {
+        "origin": origins.astype("string"),
+        "destination": pd.Series(np.asarray(destination_adcodes, dtype=object), index=origins.index).astype("string"),
+    }
+    out = pd.DataFrame(index=origins.index)
     g = gaps.set_index("adcode")
     st = (
         pd.DataFrame(stations.drop(columns="geometry", errors="ignore"))
         .drop_duplicates("station_name")
         .set_index("station_name")
     )
-    for end in ("helper", "helped"):
-        codes = out[f"{end}_adcode"].astype("string")
+    for end, codes in ends.items():
         out[f"{end}_gap_class"] = codes.map(g["gap_class"]).astype(object)
         out[f"{end}_rail_station"] = codes.map(g["nearest_served"]).astype(object)
         out[f"{end}_rail_station_km"] = codes.map(g["nearest_served_km"]).astype(float)
     rows = []
-    for a, b in zip(out["helper_rail_station"], out["helped_rail_station"]):
+    for a, b in zip(out["origin_rail_station"], out["destination_rail_station"]):
         if not isinstance(a, str) or not isinstance(b, str):
             rows.append((np.nan, pd.NA, "", False))
             continue
@@ -273,10 +304,9 @@ def pair_rail_metrics(
     out["rail_changes"] = pd.array([r[1] for r in rows], dtype="Int64")
     out["rail_route"] = [r[2] for r in rows]
     out["rail_route_found"] = [r[3] for r in rows]
-    out["rail_method"] = "stop_list_class_speed_estimate"
+    out["rail_method"] = Method.STOP_LIST_CLASS_SPEED
     access = np.zeros(len(out))
-    for end in ("helper", "helped"):
-        codes = out[f"{end}_adcode"].astype("string")
+    for end, codes in ends.items():
         slon = codes.map(g["seat_lon"]) if "seat_lon" in g.columns else pd.Series(np.nan, index=out.index)
         slat = codes.map(g["seat_lat"]) if "seat_lat" in g.columns else pd.Series(np.nan, index=out.index)
         name = out[f"{end}_rail_station"]
@@ -289,10 +319,11 @@ def pair_rail_metrics(
             ].to_numpy()
         )
     out["rail_access_min"] = access
-    out["rail_access_method"] = "crowfly_estimate"
+    out["rail_access_method"] = Method.CROWFLY_ESTIMATE
     out["rail_door_min"] = out["rail_time_min"] + out["rail_access_min"]
-    if "road_time_min" in out.columns:
-        out["rail_road_ratio"] = out["rail_door_min"] / pd.to_numeric(out["road_time_min"], errors="coerce")
+    if road_time_min is not None:
+        road = pd.to_numeric(pd.Series(road_time_min), errors="coerce").to_numpy(float)
+        out["rail_road_ratio"] = out["rail_door_min"] / road
     else:
         out["rail_road_ratio"] = np.nan
     return out
@@ -305,6 +336,6 @@ __all__ = [
     "CONVENTIONAL_CLASSES",
     "county_rail_gaps",
     "nearest_station",
-    "pair_rail_metrics",
+    "od_rail_metrics",
     "rank_gaps",
 ]

@@ -21,8 +21,9 @@ import warnings
 import geopandas as gpd
 import pandas as pd
 
+from countylink.accessibility.osm.features import osm_features
 from countylink.accessibility.rail.single_track import collapse_parallel_tracks
-from countylink.accessibility.rail.stations import PACK_SOURCES, osm_features
+from countylink.accessibility.rail.stations import PACK_SOURCES
 from countylink.errors import DataError
 from countylink.files import data_file
 
@@ -117,7 +118,7 @@ def rail_lines_from_osm(
     Exactly one of ``osm_file`` (``.osm`` XML via OSMnx, ``.osm.pbf`` via
     pyrosm), ``polygon`` or ``bbox`` ``(west, south, east, north)`` (Overpass
     via OSMnx's query and cache) must be given; see
-    :func:`~countylink.accessibility.rail.stations.osm_features`.
+    :func:`~countylink.accessibility.osm.features.osm_features`.
     Ways tagged ``service=siding|yard|spur|crossover`` are kept (they are real
     track, e.g. freight spurs) and keep their ``service`` value.
 

@@ -42,20 +42,17 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from countylink.accessibility.rail.stations import (
-    HSR_CLASSES,
-    StopLists,
-    match_station_names,
-)
+from countylink.accessibility.rail.station_names import match_station_names
+from countylink.accessibility.rail.stop_lists import HSR_CLASSES, StopLists
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError
+from countylink.methods import Method
 
 CLASS_SPEED_KMH: dict[str, float] = {"G": 230.0, "D": 170.0, "C": 160.0, "Z": 105.0, "K": 80.0, "N": 60.0}
 #: rail route length / straight-line length (assumption; typical for Chinese trunk lines)
 DETOUR_FACTOR: float = 1.2
 #: minutes added per change of train (assumption: walk, wait, buffer)
 TRANSFER_MIN: float = 30.0
-RAIL_METHOD = "stop_list_class_speed_estimate"
 
 
 def service_network(
@@ -69,7 +66,7 @@ def service_network(
     Parameters
     ----------
     stops
-        :class:`~countylink.accessibility.rail.stations.StopLists` or its ``stops`` frame.
+        :class:`~countylink.accessibility.rail.stop_lists.StopLists` or its ``stops`` frame.
     stations
         Optional station schema; stop names are matched to it
         (:func:`match_station_names`) so nodes use the coordinate file's names
@@ -167,7 +164,7 @@ class RailRoute:
     n_changes: int | None = None
     trains: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
-    method: str = RAIL_METHOD
+    method: str = Method.STOP_LIST_CLASS_SPEED
 
     def describe(self) -> str:
         if not self.found:

@@ -24,8 +24,9 @@ import rasterio.features
 from scipy import ndimage
 from skimage.graph import MCP_Geometric
 
-from countylink.accessibility.raster.friction import RasterSurface, _as_geoseries
 from countylink.errors import CountylinkError
+from countylink.geo.raster import RasterSurface, as_geoseries
+from countylink.methods import Method
 
 
 def target_cells(
@@ -44,7 +45,7 @@ def target_cells(
     ``unreachable``); :func:`travel_time_surface` stores it in the result's tags.
     """
     grid = friction.grid
-    gs = _as_geoseries(targets, "targets").to_crs(grid.crs)
+    gs = as_geoseries(targets, "targets").to_crs(grid.crs)
     passable = np.isfinite(friction.values)
     snap = 1.5 * grid.resolution[0] if snap_m is None else float(snap_m)
     is_point = gs.geom_type == "Point"
@@ -144,7 +145,7 @@ def travel_time_surface(
 
 
 def _points_xy(points: Any, crs) -> tuple[np.ndarray, np.ndarray]:
-    gs = _as_geoseries(points, "sample points").to_crs(crs)
+    gs = as_geoseries(points, "sample points").to_crs(crs)
     if not (gs.geom_type == "Point").all():
         raise CountylinkError("sample points must be Point geometries")
     return gs.x.to_numpy(), gs.y.to_numpy()
@@ -167,8 +168,8 @@ def network_travel_minutes(
     """
     from countylink.accessibility.road.travel_time import DEFAULT_ACCESS_SPEED_KPH, travel_time_matrix
 
-    o = _as_geoseries(origins, "sample points").to_crs(4326)
-    t = _as_geoseries(targets, "targets").to_crs(4326)
+    o = as_geoseries(origins, "sample points").to_crs(4326)
+    t = as_geoseries(targets, "targets").to_crs(4326)
     if not ((o.geom_type == "Point").all() and (t.geom_type == "Point").all()):
         raise CountylinkError("network comparison needs point origins and point targets")
     of = gpd.GeoDataFrame({"id": np.arange(len(o))}, geometry=o.to_numpy(), crs=4326)
@@ -178,7 +179,7 @@ def network_travel_minutes(
     best = m.groupby("origin_id")["time_s"].min().reindex(np.arange(len(o)))
     snap = m.groupby("origin_id")["snap_m"].min().reindex(np.arange(len(o)))
     return pd.DataFrame(
-        {"network_min": best.to_numpy() / 60.0, "snap_m": snap.to_numpy(), "network_method": "osm_network"},
+        {"network_min": best.to_numpy() / 60.0, "snap_m": snap.to_numpy(), "network_method": Method.OSM_NETWORK},
         index=o.index,
     )
 

@@ -26,14 +26,9 @@ import rasterio
 import rasterio.features
 from rasterio.enums import Resampling
 
-from countylink.accessibility.raster.friction import (
-    RasterGrid,
-    RasterSurface,
-    _open_checked,
-    grid_for_area,
-    read_to_grid,
-)
+from countylink.accessibility.raster.grid import grid_for_area
 from countylink.errors import CountylinkError, DataError
+from countylink.geo.raster import RasterGrid, RasterSurface, open_raster, read_to_grid
 
 THRESHOLDS_MIN: tuple[int, ...] = (30, 60, 120)
 
@@ -246,7 +241,7 @@ def zonal_ruggedness(
         Indexed by ``id_col``: ``tri_mean_m``, ``tri_median_m``, ``elev_mean_m``,
         ``tri_coverage``, ``tri_cell_m``, ``tri_source``.
     """
-    ds, crs, close = _open_checked(dem, assume_crs=dem_crs, what="DEM")
+    ds, crs, close = open_raster(dem, assume_crs=dem_crs, what="DEM")
     try:
         rx = abs(ds.transform.a)
         name = ds.name

@@ -19,14 +19,14 @@ from shapely.geometry import LineString
 from countylink.accessibility.road.travel_time import (
     DEFAULT_ACCESS_SPEED_KPH,
     DEFAULT_MAX_SNAP_M,
-    METHOD,
     RoutingNetwork,
-    _points,
     fastest_node_path,
+    points_frame,
     prepare_network,
     snap_points,
 )
 from countylink.errors import DataError
+from countylink.methods import Method
 
 
 def _edge_coords(graph: nx.MultiDiGraph, u, v, key) -> list[tuple[float, float]]:
@@ -90,8 +90,8 @@ def fastest_corridors(
         route cannot be found have NaN figures and no geometry.
     """
     network = prepare_network(graph)
-    o = _points(origins, "origins")
-    d = _points(destinations, "destinations")
+    o = points_frame(origins, "origins")
+    d = points_frame(destinations, "destinations")
     if len(o) != len(d):
         raise DataError(f"origins ({len(o)}) and destinations ({len(d)}) must have the same length")
     o_node, o_snap = snap_points(network, o["lon"], o["lat"], max_snap_m=max_snap_m)
@@ -123,7 +123,7 @@ def fastest_corridors(
         rows.append(rec)
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     out["time_min"] = out["time_s"] / 60.0
-    out["method"] = METHOD
+    out["method"] = Method.OSM_NETWORK
     if counties is not None:
         names, codes, counts = counties_along(out, counties, name_col=county_name_col)
         out["counties"], out["county_adcodes"], out["n_counties"] = names, codes, counts

@@ -45,6 +45,7 @@ import pandas as pd
 
 from countylink.errors import DataError
 from countylink.geo.crs import EARTH_RADIUS_M, haversine_m
+from countylink.methods import Method
 
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
@@ -52,8 +53,6 @@ EARTH_RADIUS_KM = EARTH_RADIUS_M / 1000.0
 DEFAULT_DETOUR = 1.3
 #: Default average door-to-door speed for inter-county car trips, km/h.
 DEFAULT_SPEED_KPH = 80.0
-#: The ``method`` value of every figure from this module.
-METHOD = "crowfly_estimate"
 
 ArrayLike = float | Sequence[float] | np.ndarray | pd.Series
 
@@ -133,7 +132,7 @@ def crowfly_travel(
             "distance_km": dist,
             "road_km": road,
             "time_min": road / speed_kph * 60.0,
-            "method": METHOD,
+            "method": Method.CROWFLY_ESTIMATE,
         },
         index=index if index is not None and len(index) == len(dist) else None,
     )
@@ -186,6 +185,6 @@ def crowfly_matrix(
             "time_s": est["time_min"].to_numpy() * 60.0,
             "distance_m": est["road_km"].to_numpy() * 1000.0,
             "snap_m": 0.0,
-            "method": METHOD,
+            "method": Method.CROWFLY_ESTIMATE,
         }
     )

@@ -24,13 +24,13 @@ from scipy.sparse.csgraph import dijkstra
 from countylink.accessibility.road.travel_time import (
     DEFAULT_ACCESS_SPEED_KPH,
     DEFAULT_MAX_SNAP_M,
-    METHOD,
     RoutingNetwork,
-    _points,
+    points_frame,
     prepare_network,
     snap_points,
 )
 from countylink.errors import DataError
+from countylink.methods import Method
 
 DEFAULT_THRESHOLDS_MIN: tuple[float, ...] = (30, 60, 120)
 
@@ -112,7 +112,7 @@ def isochrones(
         ``area_km2``, ``method="osm_network"``, (Multi)Polygon geometry (EPSG:4326).
     """
     network = prepare_network(graph)
-    pts = _points(points, "points")
+    pts = points_frame(points, "points")
     thresholds = sorted(float(t) for t in thresholds_min)
     if not thresholds or thresholds[0] <= 0:
         raise DataError("isochrone thresholds must be positive minutes")
@@ -146,7 +146,7 @@ def isochrones(
                     "threshold_min": t,
                     "reached_nodes": int((arrival <= t * 60).sum()),
                     "area_km2": poly.area / 1e6,
-                    "method": METHOD,
+                    "method": Method.OSM_NETWORK,
                     "geometry": poly_wgs,
                 }
             )

@@ -10,27 +10,23 @@ Sources
 -------
 * **Overpass** (``overpass=``): a place name (geocoded by OSMnx/Nominatim), a
   shapely (Multi)Polygon, a GeoDataFrame (union of its geometries, e.g. a
-  province's counties) or a ``(west, south, east, north)`` bbox. Queries are
-  built exactly as OSMnx builds them (same polygon subdivision and query
-  strings) and answers go through OSMnx's response cache
-  (``osmnx.settings.cache_folder``), so OSMnx and countylink share the cache.
-  Unlike OSMnx, HTTP 429/504 are retried a bounded number of times and
-  errors, timeouts and server "remarks" become one clear
-  :class:`~countylink.errors.CountylinkError`; failed answers are never cached.
+  province's counties) or a ``(west, south, east, north)`` bbox; queries,
+  caching and retries are :mod:`countylink.accessibility.osm.overpass`'s.
 * **.osm.pbf** (``pbf=``, Geofabrik-style) and **.osm XML** (``osm_xml=``,
   also ``.osm.bz2``/``.osm.gz``) are streamed with pyosmium in two passes (ways,
   then only the nodes those ways use), so only the filtered road network is
-  held in memory, never the whole extract.
+  held in memory, never the whole extract
+  (:func:`countylink.accessibility.osm.elements.read_osm_elements`).
 * **Saved graph** (``graphml=``): GraphML written by :func:`save_road_network`
   or by ``osmnx.save_graphml``.
 
 Filter
 ------
-:data:`DEFAULT_NETWORK_FILTER` keeps the roads that matter between counties:
+:data:`~countylink.accessibility.osm.filters.DEFAULT_NETWORK_FILTER` keeps the roads that matter between counties:
 ``motorway``, ``trunk``, ``primary``, ``secondary``, ``tertiary`` and their
 ``_link`` ramps, excluding areas and private-access ways. Pass any Overpass
 way filter string (OSMnx ``custom_filter`` syntax), a list of them, or a
-preset name from :data:`NETWORK_FILTERS` (``"intercounty"``, ``"drive"``).
+preset name from :data:`~countylink.accessibility.osm.filters.NETWORK_FILTERS` (``"intercounty"``, ``"drive"``).
 The same filter is applied to extracts and to Overpass, so the two sources
 give the same graph for the same area.
 
@@ -49,314 +45,19 @@ several times more. The unfiltered extract is streamed, never loaded whole.
 from __future__ import annotations
 
 import os
-import re
-import time
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-import numpy as np
-from tqdm.auto import tqdm
 
+from countylink.accessibility.osm.elements import read_osm_elements
+from countylink.accessibility.osm.filters import DEFAULT_NETWORK_FILTER, resolve_filter
+from countylink.accessibility.osm.overpass import overpass_elements
 from countylink.accessibility.road.speeds import add_speeds_and_times, keep_largest_strong_component
 from countylink.errors import CountylinkError, DataError, NotFoundError
 from countylink.files import atomic_output
-
-_HIGHWAYS = (
-    "motorway|motorway_link|trunk|trunk_link|primary|primary_link|secondary|secondary_link|tertiary|tertiary_link"
-)
-
-#: Default way filter: the inter-county road hierarchy (motorway … tertiary and links).
-DEFAULT_NETWORK_FILTER = f'["highway"~"^({_HIGHWAYS})$"]["area"!~"yes"]["access"!~"private"]'
-
-#: Named presets accepted as ``network_filter``.
-NETWORK_FILTERS: dict[str, str] = {
-    "intercounty": DEFAULT_NETWORK_FILTER,
-    # OSMnx's "drive" network filter (osmnx._overpass._get_network_filter), copied so the
-    # same preset works on extracts.
-    "drive": (
-        '["highway"]["area"!~"yes"]["access"!~"private"]'
-        '["highway"!~"abandoned|bridleway|bus_guideway|construction|corridor|cycleway|elevator|'
-        "escalator|footway|no|path|pedestrian|planned|platform|proposed|raceway|razed|rest_area|"
-        'service|services|steps|track"]'
-        '["motor_vehicle"!~"no"]["motorcar"!~"no"]'
-        '["service"!~"alley|driveway|emergency_access|parking|parking_aisle|private"]'
-    ),
-}
-
-# --------------------------------------------------------------------------- filters
-
-_CLAUSE = re.compile(r'\[\s*(!?)\s*"([^"]+)"\s*(?:(!?[~=])\s*"((?:[^"\\]|\\.)*)"\s*(,\s*i)?)?\s*\]')
-
-
-def resolve_filter(network_filter: str | Sequence[str] | None) -> list[str]:
-    """Return the list of Overpass way-filter strings for a filter or preset name."""
-    if network_filter is None:
-        return [DEFAULT_NETWORK_FILTER]
-    if isinstance(network_filter, str):
-        return [NETWORK_FILTERS.get(network_filter, network_filter)]
-    filters = [NETWORK_FILTERS.get(f, f) for f in network_filter]
-    if not filters:
-        raise DataError("network_filter is an empty list")
-    return filters
-
-
-def parse_way_filter(way_filter: str) -> list[tuple[str, str, re.Pattern | str | None]]:
-    """Parse an Overpass tag filter such as ``["highway"~"^primary$"]["area"!~"yes"]``.
-
-    Returns a list of ``(key, op, value)`` clauses with ``op`` one of ``has``,
-    ``not_has``, ``=``, ``!=``, ``~``, ``!~`` (regex values compiled).
-
-    Raises
-    ------
-    DataError
-        If the string is not a sequence of ``[...]`` tag clauses.
-    """
-    clauses = []
-    pos = 0
-    text = way_filter.strip()
-    while pos < len(text):
-        m = _CLAUSE.match(text, pos)
-        if not m:
-            raise DataError(f"cannot parse the network filter near {text[pos : pos + 40]!r}")
-        neg, key, op, value, icase = m.groups()
-        if op is None:
-            clauses.append((key, "not_has" if neg else "has", None))
-        elif "~" in op:
-            clauses.append((key, op, re.compile(value.replace('\\"', '"'), re.IGNORECASE if icase else 0)))
-        else:
-            clauses.append((key, op, value))
-        pos = m.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-    return clauses
-
-
-def tags_match(tags: dict[str, str], clauses: list[tuple[str, str, Any]]) -> bool:
-    """Whether an element's tags pass all clauses, with Overpass semantics.
-
-    Negative clauses (``!=``, ``!~``) also pass when the key is absent.
-    """
-    for key, op, value in clauses:
-        present = key in tags
-        if op == "has":
-            ok = present
-        elif op == "not_has":
-            ok = not present
-        elif op == "=":
-            ok = present and tags[key] == value
-        elif op == "!=":
-            ok = not present or tags[key] != value
-        elif op == "~":
-            ok = present and value.search(tags[key]) is not None
-        else:  # "!~"
-            ok = not present or value.search(tags[key]) is None
-        if not ok:
-            return False
-    return True
-
-
-# --------------------------------------------------------------------------- extracts
-
-
-def read_osm_elements(
-    path: str | os.PathLike, *, network_filter: str | Sequence[str] | None = None, progress: bool = True
-) -> dict[str, Any]:
-    """Stream an ``.osm.pbf`` / ``.osm`` file and return Overpass-like JSON of its roads.
-
-    Two passes with pyosmium: the first keeps ways whose tags pass the filter,
-    the second keeps only the nodes those ways reference. The result has the
-    shape of an Overpass ``out;`` answer (``{"elements": [...]}``), which is
-    what OSMnx builds graphs from.
-
-    Raises
-    ------
-    NotFoundError
-        If the file does not exist.
-    DataError
-        If the file is empty or not readable OSM data, or has no matching roads.
-    """
-    import osmium
-
-    src = Path(path).expanduser()
-    if not src.is_file():
-        raise NotFoundError(f"OSM extract not found: {src}")
-    if src.stat().st_size == 0:
-        raise DataError(f"OSM extract {src} is empty (0 bytes)")
-    filters = [parse_way_filter(f) for f in resolve_filter(network_filter)]
-    ways: list[dict[str, Any]] = []
-    bar = tqdm(desc=f"reading ways of {src.name}", unit=" ways", disable=not progress, mininterval=1.0)
-    try:
-        proc = osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
-        for obj in proc:
-            bar.update()
-            tags = {t.k: t.v for t in obj.tags}
-            if any(tags_match(tags, f) for f in filters):
-                ways.append({"type": "way", "id": obj.id, "nodes": [n.ref for n in obj.nodes], "tags": tags})
-    except RuntimeError as exc:
-        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
-    finally:
-        bar.close()
-    if not ways:
-        raise DataError(f"OSM extract {src} has no roads matching the network filter")
-    wanted = np.unique(np.fromiter((r for w in ways for r in w["nodes"]), dtype=np.int64))
-    nodes: list[dict[str, Any]] = []
-    bar = tqdm(
-        desc=f"reading nodes of {src.name}", total=len(wanted), unit=" nodes", disable=not progress, mininterval=1.0
-    )
-    try:
-        proc = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(wanted.tolist()))
-        for obj in proc:
-            loc = obj.location
-            if not loc.valid():
-                continue
-            node = {"type": "node", "id": obj.id, "lat": loc.lat, "lon": loc.lon}
-            if len(obj.tags):
-                node["tags"] = {t.k: t.v for t in obj.tags}
-            nodes.append(node)
-            bar.update()
-    except RuntimeError as exc:
-        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
-    finally:
-        bar.close()
-    if len(nodes) < len(wanted):
-        # ways clipped at the extract boundary reference nodes that are not in it
-        have = np.fromiter((n["id"] for n in nodes), dtype=np.int64)
-        present = set(have.tolist())
-        kept = []
-        for w in ways:
-            w["nodes"] = [r for r in w["nodes"] if r in present]
-            if len(w["nodes"]) >= 2:
-                kept.append(w)
-        ways = kept
-    if not nodes or not ways:
-        raise DataError(f"OSM extract {src} has no node coordinates for its roads")
-    return {"elements": nodes + ways}
-
-
-# --------------------------------------------------------------------------- Overpass
-
-
-def _polygon_from(overpass: Any):
-    """Turn a place name, polygon, GeoDataFrame or bbox into a WGS-84 (Multi)Polygon."""
-    import geopandas as gpd
-    import osmnx as ox
-    from shapely.geometry import MultiPolygon, Polygon, box
-
-    if isinstance(overpass, (Polygon, MultiPolygon)):
-        return overpass
-    if isinstance(overpass, (gpd.GeoDataFrame, gpd.GeoSeries)):
-        if overpass.empty:
-            raise DataError("the area for the Overpass query is empty")
-        geo = overpass.to_crs(4326) if overpass.crs is not None else overpass
-        return geo.geometry.union_all() if isinstance(geo, gpd.GeoDataFrame) else geo.union_all()
-    if isinstance(overpass, (tuple, list)) and len(overpass) == 4:
-        west, south, east, north = map(float, overpass)
-        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-            raise DataError(f"bbox must be (west, south, east, north) in degrees, got {overpass!r}")
-        return box(west, south, east, north)
-    if isinstance(overpass, str):
-        m = re.fullmatch(r"\s*bbox:\s*([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)\s*", overpass)
-        if m:
-            return _polygon_from(tuple(float(v) for v in m.groups()))
-        if Path(overpass).suffix.lower() in {".geojson", ".json", ".gpkg", ".shp", ".parquet"}:
-            p = Path(overpass)
-            if not p.is_file():
-                raise NotFoundError(f"area file not found: {p}")
-            gdf = gpd.read_parquet(p) if p.suffix == ".parquet" else gpd.read_file(p)
-            return _polygon_from(gdf)
-        try:
-            gdf = ox.geocode_to_gdf(overpass)
-        except Exception as exc:
-            raise CountylinkError(f"could not geocode {overpass!r} with Nominatim: {exc}") from exc
-        return _polygon_from(gdf)
-    raise DataError(f"cannot use {type(overpass).__name__} as an Overpass area")
-
-
-def _overpass_request(data: OrderedDict, *, retries: int, retry_pause: float) -> dict[str, Any]:
-    """POST one query as OSMnx does, through OSMnx's cache, with bounded retries."""
-    import requests
-    from osmnx import _http, _overpass, settings
-
-    url = settings.overpass_url.rstrip("/") + "/interpreter"
-    prepared_url = str(requests.Request("GET", url, params=data).prepare().url)
-    cached = _http._retrieve_from_cache(prepared_url)
-    if isinstance(cached, dict):
-        return cached
-    for attempt in range(retries + 1):
-        if settings.overpass_rate_limit:
-            time.sleep(min(_overpass._get_overpass_pause(settings.overpass_url), 60))
-        try:
-            response = requests.post(
-                url,
-                data=data,
-                timeout=settings.requests_timeout,
-                headers=_http._get_http_headers(),
-                **settings.requests_kwargs,
-            )
-        except requests.Timeout as exc:
-            raise CountylinkError(
-                f"Overpass server {settings.overpass_url} did not answer within "
-                f"{settings.requests_timeout} s; try a smaller area or a larger osmnx.settings.requests_timeout"
-            ) from exc
-        except requests.ConnectionError as exc:
-            raise CountylinkError(f"cannot reach the Overpass server {settings.overpass_url}: {exc}") from exc
-        if response.status_code in {429, 504} and attempt < retries:
-            time.sleep(retry_pause)
-            continue
-        if not response.ok:
-            reason = " ".join(response.text.split())[:200]
-            raise CountylinkError(
-                f"Overpass server {settings.overpass_url} answered HTTP {response.status_code} "
-                f"{response.reason}"
-                + (f" after {retries + 1} tries" if response.status_code in {429, 504} else "")
-                + (f": {reason}" if reason else "")
-            )
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise CountylinkError(f"Overpass server {settings.overpass_url} sent an answer that is not JSON") from exc
-        if not isinstance(answer, dict) or "elements" not in answer:
-            raise CountylinkError(f"Overpass server {settings.overpass_url} sent JSON without 'elements'")
-        if "remark" in answer and "error" in str(answer["remark"]).lower():
-            raise CountylinkError(f"Overpass server reported an error: {answer['remark']}")
-        _http._save_to_cache(prepared_url, answer, response.ok)  # skips answers with a remark
-        return answer
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def overpass_elements(
-    overpass: Any,
-    *,
-    network_filter: str | Sequence[str] | None = None,
-    retries: int = 2,
-    retry_pause: float = 30.0,
-    progress: bool = True,
-) -> Iterator[dict[str, Any]]:
-    """Yield Overpass answers (JSON) for the roads in an area, one per sub-polygon and filter.
-
-    The query strings are OSMnx's own (``(way{filter}(poly:"…");>;);out;`` with
-    ``osmnx.settings.overpass_settings``), so cached answers are shared with OSMnx.
-    """
-    from osmnx import _overpass
-
-    polygon = _polygon_from(overpass)
-    if polygon.is_empty or not polygon.is_valid:
-        polygon = polygon.buffer(0)
-    if polygon.is_empty:
-        raise DataError("the area for the Overpass query is empty")
-    settings_str = _overpass._make_overpass_settings()
-    coord_strs = _overpass._make_overpass_polygon_coord_strs(polygon)
-    filters = resolve_filter(network_filter)
-    queries = [f"{settings_str};(way{f}(poly:{c!r});>;);out;" for c in coord_strs for f in filters]
-    for query in tqdm(queries, desc="Overpass queries", unit=" query", disable=not progress or len(queries) < 2):
-        yield _overpass_request(OrderedDict(data=query), retries=retries, retry_pause=retry_pause)
-
-
-# --------------------------------------------------------------------------- graph
 
 
 def graph_from_elements(
@@ -364,7 +65,8 @@ def graph_from_elements(
 ) -> nx.MultiDiGraph:
     """Build an OSMnx MultiDiGraph from Overpass-like answers (OSMnx's own graph builder)."""
     import osmnx as ox
-    from osmnx.graph import _create_graph
+
+    from countylink.accessibility.osm import osmnx_adapter
 
     answers = list(answers)
     # ways clipped by the area or extract may reference nodes that are absent: drop those refs
@@ -377,8 +79,8 @@ def graph_from_elements(
     if not any(a.get("elements") for a in answers):
         raise DataError("no road elements in the OSM data for this area and filter")
     try:
-        graph = _create_graph(answers, bidirectional=False)
-    except ox._errors.InsufficientResponseError as exc:
+        graph = osmnx_adapter.graph_from_answers(answers, bidirectional=False)
+    except osmnx_adapter.InsufficientResponseError as exc:
         raise DataError(f"no road elements in the OSM data: {exc}") from exc
     if graph.number_of_edges() == 0:
         raise DataError("the OSM data has roads but they form no edges")

@@ -34,8 +34,8 @@ from tqdm.auto import tqdm
 
 from countylink.accessibility.road.crowfly import EARTH_RADIUS_KM
 from countylink.errors import DataError
+from countylink.methods import Method
 
-METHOD = "osm_network"
 #: Default speed of the access leg between a point and its snapped node, km/h.
 #: 30 km/h is the legal limit on unsigned urban streets without a centre line
 #: (Road Traffic Safety Law Implementing Regulations, art. 45), a fair speed for
@@ -138,8 +138,18 @@ def prepare_network(graph: nx.MultiDiGraph | RoutingNetwork, *, weight: str = "t
     )
 
 
-def _points(frame: Any, name: str) -> pd.DataFrame:
-    """Accept a DataFrame with id, lon, lat or a point GeoDataFrame (id column or index)."""
+def points_frame(frame: Any, name: str) -> pd.DataFrame:
+    """A plain ``id, lon, lat`` table (WGS-84) from a DataFrame with those columns or a point GeoDataFrame.
+
+    A GeoDataFrame gives its ``id`` column (else its index) and point coordinates
+    in EPSG:4326; non-numeric ``lon``/``lat`` become NaN. ``name`` names the
+    input in error messages.
+
+    Raises
+    ------
+    DataError
+        Not a DataFrame, missing columns, or non-point geometries.
+    """
     if hasattr(frame, "geometry") and "lon" not in getattr(frame, "columns", []):
         geo = frame.to_crs(4326) if frame.crs is not None else frame
         ids = geo["id"].to_numpy() if "id" in geo.columns else geo.index.to_numpy()
@@ -337,7 +347,7 @@ def _result(
             "time_s": t + snap / (access_speed_kph / 3.6),
             "distance_m": dist + snap,
             "snap_m": snap,
-            "method": METHOD,
+            "method": Method.OSM_NETWORK,
         }
     )
     snapped = (o_node[oi] >= 0) & (d_node[di] >= 0)
@@ -388,8 +398,8 @@ def travel_time_matrix(
         snap distance) and ``method="osm_network"``.
     """
     network = prepare_network(graph)
-    o = _points(origins, "origins")
-    d = o if destinations is None else _points(destinations, "destinations")
+    o = points_frame(origins, "origins")
+    d = o if destinations is None else points_frame(destinations, "destinations")
     oi = np.repeat(np.arange(len(o)), len(d))
     di = np.tile(np.arange(len(d)), len(o))
     return _result(o, d, oi, di, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
@@ -409,8 +419,8 @@ def travel_time_pairs(
     Same columns as :func:`travel_time_matrix`, one row per input row, in order.
     """
     network = prepare_network(graph)
-    o = _points(origins, "origins")
-    d = _points(destinations, "destinations")
+    o = points_frame(origins, "origins")
+    d = points_frame(destinations, "destinations")
     if len(o) != len(d):
         raise DataError(f"origins ({len(o)}) and destinations ({len(d)}) must have the same length")
     idx = np.arange(len(o))

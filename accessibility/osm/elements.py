@@ -1,0 +1,89 @@
+"""OSM road elements from local extracts (``.osm.pbf``, ``.osm`` XML), streamed with pyosmium."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from countylink.accessibility.osm.filters import parse_way_filter, resolve_filter, tags_match
+from countylink.errors import DataError, NotFoundError
+
+
+def read_osm_elements(
+    path: str | os.PathLike, *, network_filter: str | Sequence[str] | None = None, progress: bool = True
+) -> dict[str, Any]:
+    """Stream an ``.osm.pbf`` / ``.osm`` file and return Overpass-like JSON of its roads.
+
+    Two passes with pyosmium: the first keeps ways whose tags pass the filter,
+    the second keeps only the nodes those ways reference. The result has the
+    shape of an Overpass ``out;`` answer (``{"elements": [...]}``), which is
+    what OSMnx builds graphs from.
+
+    Raises
+    ------
+    NotFoundError
+        If the file does not exist.
+    DataError
+        If the file is empty or not readable OSM data, or has no matching roads.
+    """
+    import osmium
+
+    src = Path(path).expanduser()
+    if not src.is_file():
+        raise NotFoundError(f"OSM extract not found: {src}")
+    if src.stat().st_size == 0:
+        raise DataError(f"OSM extract {src} is empty (0 bytes)")
+    filters = [parse_way_filter(f) for f in resolve_filter(network_filter)]
+    ways: list[dict[str, Any]] = []
+    bar = tqdm(desc=f"reading ways of {src.name}", unit=" ways", disable=not progress, mininterval=1.0)
+    try:
+        proc = osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
+        for obj in proc:
+            bar.update()
+            tags = {t.k: t.v for t in obj.tags}
+            if any(tags_match(tags, f) for f in filters):
+                ways.append({"type": "way", "id": obj.id, "nodes": [n.ref for n in obj.nodes], "tags": tags})
+    except RuntimeError as exc:
+        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
+    finally:
+        bar.close()
+    if not ways:
+        raise DataError(f"OSM extract {src} has no roads matching the network filter")
+    wanted = np.unique(np.fromiter((r for w in ways for r in w["nodes"]), dtype=np.int64))
+    nodes: list[dict[str, Any]] = []
+    bar = tqdm(
+        desc=f"reading nodes of {src.name}", total=len(wanted), unit=" nodes", disable=not progress, mininterval=1.0
+    )
+    try:
+        proc = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(wanted.tolist()))
+        for obj in proc:
+            loc = obj.location
+            if not loc.valid():
+                continue
+            node = {"type": "node", "id": obj.id, "lat": loc.lat, "lon": loc.lon}
+            if len(obj.tags):
+                node["tags"] = {t.k: t.v for t in obj.tags}
+            nodes.append(node)
+            bar.update()
+    except RuntimeError as exc:
+        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
+    finally:
+        bar.close()
+    if len(nodes) < len(wanted):
+        # ways clipped at the extract boundary reference nodes that are not in it
+        have = np.fromiter((n["id"] for n in nodes), dtype=np.int64)
+        present = set(have.tolist())
+        kept = []
+        for w in ways:
+            w["nodes"] = [r for r in w["nodes"] if r in present]
+            if len(w["nodes"]) >= 2:
+                kept.append(w)
+        ways = kept
+    if not nodes or not ways:
+        raise DataError(f"OSM extract {src} has no node coordinates for its roads")
+    return {"elements": nodes + ways}
