@@ -51,7 +51,9 @@ def show_warnings(caught: list[warnings.WarningMessage]) -> None:
         click.echo(f"countylink: warning: {text}", err=True)
 
 
-class _Group(click.Group):
+class CountylinkGroup(click.Group):
+    """The main group: one-line errors (exit 2) and each library warning shown once."""
+
     def invoke(self, ctx: click.Context):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -66,7 +68,7 @@ class _Group(click.Group):
                 show_warnings(caught)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CountylinkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="countylink")
 def main() -> None:
     """Road, rail and logistics analysis for China's county pairing programmes."""
