@@ -30,7 +30,7 @@ class RunLayers:
     stations: gpd.GeoDataFrame | None = None
     rail_lines: gpd.GeoDataFrame | None = None
     gaps: gpd.GeoDataFrame | None = None
-    #: county counties (or gaps) with access columns replace that layer; these are the zonal tables
+    # the access step joins its columns onto gaps (or counties); these are its zonal tables
     access_stations: pd.DataFrame | None = None
     access_stations_crowfly: pd.DataFrame | None = None
     access_helped: dict[str, pd.DataFrame] = field(default_factory=dict)
