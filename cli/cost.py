@@ -14,6 +14,8 @@ from countylink.errors import CountylinkError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from countylink.pipeline.tables import PairInputs
+
 TABLE_FORMATS = ("table", "csv", "geojson")
 
 #: Columns shown by ``--format table`` (all columns go to csv / geojson).
@@ -50,8 +52,8 @@ def parse_overrides(items: tuple[str, ...]) -> dict[str, float]:
 
 def load_context(
     programme: str | None, *, registry: Path | None, data, params_file: Path | None, overrides: tuple[str, ...]
-):
-    """Counties, pairs, freight stations and parameters (:class:`~countylink.pipeline.tables.PairInputs`)."""
+) -> PairInputs:
+    """Counties, pairs, freight stations and parameters of ``--programme`` / ``--registry``."""
     from countylink.accessibility.freight.cost import load_parameters
     from countylink.files import data_dir
     from countylink.pipeline import resolve_scope
