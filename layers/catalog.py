@@ -2,6 +2,8 @@
 
 Each entry maps a layer name to ``"module:function"``; the function takes
 keyword arguments ``provinces`` (tuple of keys), ``programme`` (id or None),
+``pair_provinces`` (province keys the pairs touch, see
+:attr:`countylink.pipeline.scope.Scope.pair_provinces`),
 ``data`` (data-pack dir), ``registry`` (a registry DataFrame or None),
 ``indicators`` (a user's long indicator table or None), ``network`` (a road
 graph or None), ``points`` (id/lon/lat table or None) and
@@ -57,27 +59,12 @@ def _counties(*, provinces, data, indicators=None, **_):
     return counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
 
 
-def _pairs(*, provinces, programme, data, registry=None, indicators=None, counties=None, **_):
+def _pairs(*, programme, pair_provinces, data, registry=None, indicators=None, counties=None, **_):
     from countylink.layers.pairs import build_pairs
 
     if counties is None:
-        counties = _pair_counties(provinces, programme, data, registry, indicators)
+        counties = _counties(provinces=pair_provinces, data=data, indicators=indicators)
     return build_pairs(programme, counties=counties, registry=registry)
-
-
-def _pair_counties(provinces, programme, data, registry, indicators):
-    """The counties layer for the provinces a programme or registry touches."""
-    from countylink.geo.provinces import PROVINCES
-    from countylink.layers.counties import counties_layer
-    from countylink.layers.pairs import programme_province
-
-    if registry is not None:
-        codes = set(registry["helped_adcode"]) | set(registry["helper_adcode"]) - {""}
-        by_code = {code: key for key, (_, code) in PROVINCES.items()}
-        provinces = tuple(sorted(set(provinces) | {by_code.get(c[:2], c[:2]) for c in codes}))
-    else:
-        provinces = (programme_province(programme),)
-    return counties_layer(provinces, data=data, indicators=_indicator_table(data, indicators))
 
 
 def _rail(provinces, data, indicators):
@@ -109,11 +96,11 @@ def _gaps(*, provinces, data, indicators=None, **_):
     return gaps_layer(counties, rail)
 
 
-def _corridors(*, provinces, programme, data, network, registry=None, indicators=None, **_):
+def _corridors(*, programme, pair_provinces, data, network, registry=None, indicators=None, **_):
     from countylink.layers.corridors import add_road_travel, corridors_layer
 
-    counties = _pair_counties(provinces, programme, data, registry, indicators)
-    pairs = _pairs(provinces=provinces, programme=programme, data=data, registry=registry, counties=counties)
+    counties = _counties(provinces=pair_provinces, data=data, indicators=indicators)
+    pairs = _pairs(programme=programme, pair_provinces=pair_provinces, data=data, registry=registry, counties=counties)
     return corridors_layer(add_road_travel(pairs, network=network), network, counties=counties)
 
 

@@ -1,12 +1,12 @@
 """Road travel figures on the pairs layers, and the ``corridors`` layer.
 
-:func:`add_road_travel` adds ``road_time_min``, ``road_km`` and ``method`` to a
-pairs layer: routed on the road graph (``osm_network``) when one is given,
-otherwise crow-fly estimates (``crowfly_estimate``, see
-:mod:`countylink.accessibility.road.crowfly`). :func:`corridors_layer` gives the
-fastest road route of each pair as a LineString with the counties it crosses.
-The pipeline step :func:`run_step` does both for every ``pairs_<programme>``
-layer of a run.
+:func:`road_travel` gives ``road_time_min``, ``road_km`` and ``method`` per
+pair: routed on the road graph (``osm_network``) when one is given, otherwise
+crow-fly estimates (``crowfly_estimate``, see
+:mod:`countylink.accessibility.road.crowfly`); :func:`join_road_travel` joins
+them onto a pairs layer (:func:`add_road_travel` does both).
+:func:`corridors_layer` gives the fastest road route of each pair as a
+LineString with the counties it crosses.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pandas as pd
 
 from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.crowfly import crowfly_travel
-from countylink.accessibility.road.travel_time import prepare_network, travel_time_pairs
+from countylink.accessibility.road.travel_time import travel_time_pairs
+from countylink.layers.pairs import join_pair_columns
 
 CORRIDOR_COLUMNS = [
     "programme",
@@ -54,26 +55,38 @@ def _ends(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return o, d
 
 
-def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = False) -> gpd.GeoDataFrame:
-    """Return ``pairs`` with ``road_time_min``, ``road_km`` and ``method`` columns.
+def road_travel(pairs: pd.DataFrame, *, network=None, progress: bool = False) -> pd.DataFrame:
+    """Road ``road_time_min``, ``road_km`` and ``method`` per pair (``pair_id``), seat to seat.
 
     Pairs whose helper is unknown keep NaN figures. With a graph, pairs that
     cannot be routed (seat off the network) stay NaN with ``method`` still
     ``osm_network`` and a warning from the router; nothing is silently estimated.
     """
-    out = pairs.copy()
-    o, d = _ends(out)
+    o, d = _ends(pairs)
     if network is None:
         est = crowfly_travel(o["lon"], o["lat"], d["lon"], d["lat"])
-        out["road_time_min"] = est["time_min"].round(1).to_numpy()
-        out["road_km"] = est["road_km"].round(1).to_numpy()
-        out["method"] = est["method"].to_numpy()
-        return out
-    res = travel_time_pairs(network, o, d, progress=progress)
-    out["road_time_min"] = (res["time_s"] / 60.0).round(1).to_numpy()
-    out["road_km"] = (res["distance_m"] / 1000.0).round(1).to_numpy()
-    out["method"] = res["method"].to_numpy()
-    return out
+        time_min, km, method = est["time_min"].round(1), est["road_km"].round(1), est["method"]
+    else:
+        res = travel_time_pairs(network, o, d, progress=progress)
+        time_min, km, method = (res["time_s"] / 60.0).round(1), (res["distance_m"] / 1000.0).round(1), res["method"]
+    return pd.DataFrame(
+        {
+            "pair_id": pairs["pair_id"].to_numpy(),
+            "road_time_min": time_min.to_numpy(),
+            "road_km": km.to_numpy(),
+            "method": method.to_numpy(),
+        }
+    )
+
+
+def join_road_travel(pairs: gpd.GeoDataFrame, travel: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A new pairs layer with the :func:`road_travel` columns joined on ``pair_id``."""
+    return join_pair_columns(pairs, travel)
+
+
+def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = False) -> gpd.GeoDataFrame:
+    """Return ``pairs`` with ``road_time_min``, ``road_km`` and ``method`` columns (see :func:`road_travel`)."""
+    return join_road_travel(pairs, road_travel(pairs, network=network, progress=progress))
 
 
 def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
@@ -101,21 +114,3 @@ def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFr
         crs=4326,
     )
     return out
-
-
-def run_step(ctx) -> None:
-    """Pipeline step: road travel columns on every pairs layer; corridors when a graph is loaded."""
-    counties = ctx.layers.get("counties")
-    network = prepare_network(ctx.network) if ctx.network is not None else None
-    for key in [k for k in ctx.layers if k.startswith("pairs_")]:
-        programme = key[len("pairs_") :]
-        ctx.layers[key] = add_road_travel(ctx.layers[key], network=network)
-        if network is None:
-            continue
-        ctx.progress(f"corridors: {programme}")
-        ctx.layers[f"corridors_{programme}"] = corridors_layer(ctx.layers[key], ctx.network, counties=counties)
-    if network is None:
-        ctx.notes.append(
-            "road: no --network given; road_time_min/road_km are crow-fly estimates "
-            "(method=crowfly_estimate) and no corridors layer was built"
-        )

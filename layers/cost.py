@@ -445,31 +445,6 @@ def summary_lines(table: pd.DataFrame) -> list[str]:
     return lines + list(table.attrs.get("notes", []))
 
 
-def run_step(ctx) -> None:
-    """Pipeline step: ``cost_<programme>`` and ``assignment_<programme>`` for each programme."""
-    from countylink.layers.pairs import build_pairs
-
-    counties = ctx.layers.get("counties")
-    if counties is None:
-        from countylink.layers.counties import counties_layer
-
-        counties = counties_layer(ctx.provinces, data=ctx.data_dir)
-    ctx.progress("cost: freight stations and rail service network")
-    freight = freight_inputs(data=ctx.data_dir, rail=ctx.rail)
-    for programme in ctx.programmes:
-        ctx.progress(f"cost: {programme}")
-        pairs = ctx.layers.get(f"pairs_{programme}")
-        if pairs is None:
-            pairs = build_pairs(programme, counties=counties)
-        matrix = province_cost_matrix(_programme_counties(pairs, counties), freight=freight)
-        cost = cost_layer(pairs, counties=counties, freight=freight, matrix=matrix)
-        ctx.layers[f"cost_{programme}"] = cost
-        assignment = assignment_table(pairs, counties=counties, freight=freight, matrix=matrix)
-        ctx.layers[f"assignment_{programme}"] = assignment
-        ctx.notes.extend(f"cost_{programme}: {n}" for n in cost.attrs.get("notes", []))
-        ctx.notes.extend(f"assignment_{programme}: {n}" for n in assignment.attrs.get("notes", []))
-
-
 #: Columns shown by ``countylink scenario --format table``.
 SCENARIO_TABLE_COLUMNS = [
     "helper_name",

@@ -56,9 +56,3 @@ def counties_layer(
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=counties.crs)
     out.attrs["join_report"] = report
     return out
-
-
-def run_step(ctx) -> None:
-    """Pipeline step: the ``counties`` layer for the run's provinces."""
-    ctx.progress("counties: polygons + indicators")
-    ctx.layers["counties"] = counties_layer(ctx.provinces, data=ctx.data_dir)

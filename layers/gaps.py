@@ -1,9 +1,9 @@
 """The ``gaps`` layer (one row per county) and rail columns on the pairs layers.
 
-:func:`run_step` is the pipeline step: it builds the ``stations``,
-``rail_lines`` and ``gaps`` layers and adds the rail columns of
-:func:`countylink.layers.pair_points.pair_rail_metrics` to every
-``pairs_<programme>`` layer in the run.
+:func:`gaps_layer` builds the county table from :class:`RailData` (read once
+with :func:`load_rail_data`); :func:`pair_rail_table` gives the rail columns of
+:func:`countylink.layers.pair_points.pair_rail_metrics` per pair and
+:func:`join_pair_rail` joins them onto a pairs layer.
 
 Gap-layer schema: the columns of
 :func:`~countylink.accessibility.rail.gaps.county_rail_gaps` plus, where the
@@ -27,8 +27,9 @@ from countylink.accessibility.rail.service import RailRouter, service_network
 from countylink.accessibility.rail.stations import join_counties
 from countylink.accessibility.rail.stop_lists import StopLists
 from countylink.layers.pair_points import pair_rail_metrics
-from countylink.layers.rail_lines import rail_lines_layer, source_lines
-from countylink.layers.stations import national_stations, stations_layer
+from countylink.layers.pairs import join_pair_columns
+from countylink.layers.rail_lines import source_lines
+from countylink.layers.stations import national_stations
 
 #: indicator columns of the counties layer carried into the gaps table
 CONTEXT_INDICATORS = ("resident_pop", "gdp", "gdp_per_capita")
@@ -140,38 +141,13 @@ def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: Rai
     return out
 
 
-def run_step(ctx) -> None:
-    """Pipeline step: ``stations``, ``rail_lines``, ``gaps`` layers and pair rail columns."""
-    from countylink.geo.boundaries import load_counties
+def pair_rail_table(pairs: pd.DataFrame, gaps: pd.DataFrame, rail: RailData) -> pd.DataFrame:
+    """``pair_id`` and the rail columns of :func:`~countylink.layers.pair_points.pair_rail_metrics`."""
+    full = pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
+    added = [c for c in full.columns if c not in pairs.columns]
+    return pd.DataFrame(full[["pair_id", *added]]).reset_index(drop=True)
 
-    counties = ctx.layers.get("counties")
-    if counties is None:
-        counties = load_counties(ctx.provinces)
-    ctx.progress("rail: stations, stop lists, service network")
-    rail = load_rail_data(data=ctx.data_dir)
-    ctx.rail = rail  # later steps (cost) reuse it instead of re-reading the stop lists
-    ctx.layers["stations"] = stations_layer(counties, rail.stations)
-    ctx.layers["rail_lines"] = rail_lines_layer(counties, rail.lines)
-    ctx.progress("rail: county gaps")
-    gaps = gaps_layer(counties, rail, road_graph=ctx.network)
-    ctx.layers["gaps"] = gaps
-    unmatched = gaps.attrs.get("unmatched_stop_names", [])
-    ctx.notes.append(
-        f"rail: {len(ctx.layers['stations'])} stations in the run's counties; "
-        f"{len(unmatched)} stop-list station names without coordinates; road times "
-        + ("routed on the road graph" if ctx.network is not None else "are crow-fly estimates (no road graph)")
-    )
-    for name in [k for k in ctx.layers if k.startswith("pairs_")]:
-        pairs = ctx.layers[name]
-        codes = set(pairs["helper_adcode"].dropna()) | set(pairs["helped_adcode"].dropna())
-        codes.discard("")
-        missing = codes - set(gaps["adcode"])
-        g = gaps
-        if missing:  # a pair end outside the run's provinces
-            from countylink.geo.provinces import PROVINCES
 
-            by_code = {code: key for key, (_, code) in PROVINCES.items()}
-            extra = load_counties(tuple(sorted({by_code.get(c[:2], c[:2]) for c in missing})))
-            g = pd.concat([gaps, gaps_layer(extra[extra["adcode"].isin(missing)], rail)], ignore_index=True)
-        ctx.progress(f"rail: pair metrics for {name}")
-        ctx.layers[name] = add_pair_rail_columns(pairs, g, rail)
+def join_pair_rail(pairs: gpd.GeoDataFrame, rail_metrics: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A new pairs layer with the :func:`pair_rail_table` columns joined on ``pair_id``."""
+    return join_pair_columns(pairs, rail_metrics)

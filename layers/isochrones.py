@@ -8,7 +8,6 @@ import geopandas as gpd
 import pandas as pd
 
 from countylink.accessibility.road.isochrones import DEFAULT_THRESHOLDS_MIN, isochrones
-from countylink.errors import DataError
 
 
 def isochrones_layer(
@@ -48,19 +47,3 @@ def county_seat_isochrones(
         thresholds_min=thresholds_min,
         names=pd.Series(sel["name"].to_numpy(), index=sel["adcode"].to_numpy()),
     )
-
-
-def run_step(ctx) -> None:
-    """Pipeline step: isochrones around the helped counties' seats when a road graph is loaded."""
-    if ctx.network is None:
-        ctx.notes.append("isochrones: skipped, no road graph (--network)")
-        return
-    counties = ctx.layers["counties"]
-    for key in [k for k in ctx.layers if k.startswith("pairs_")]:
-        programme = key[len("pairs_") :]
-        helped = ctx.layers[key]["helped_adcode"].dropna().unique()
-        ctx.progress(f"isochrones: {programme} ({len(helped)} helped county seats)")
-        try:
-            ctx.layers[f"isochrones_{programme}"] = county_seat_isochrones(counties, ctx.network, adcodes=helped)
-        except DataError as exc:  # the graph covers another area: say so, keep the run
-            ctx.notes.append(f"isochrones: none for {programme} ({exc})")

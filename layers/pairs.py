@@ -212,9 +212,23 @@ def build_pairs(
     return gpd.GeoDataFrame(out[front + rest], geometry=lines, crs=WGS84)
 
 
-def run_step(ctx) -> None:
-    """Pipeline step: one ``pairs_<programme>`` layer per programme."""
-    counties = ctx.layers["counties"]
-    for programme in ctx.programmes:
-        ctx.progress(f"pairs: {programme}")
-        ctx.layers[f"pairs_{programme}"] = build_pairs(programme, counties=counties)
+def join_pair_columns(pairs: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A new pairs layer with the columns of ``table`` joined on ``pair_id``.
+
+    Columns of ``pairs`` with the same name are replaced; pairs missing from
+    ``table`` get NaN. ``pairs`` itself is not changed.
+
+    Raises
+    ------
+    DataError
+        If ``table`` has no ``pair_id`` column or lists a pair twice.
+    """
+    if "pair_id" not in table.columns:
+        raise DataError("the table to join onto the pairs layer has no pair_id column")
+    if table["pair_id"].duplicated().any():
+        raise DataError("the table to join onto the pairs layer lists a pair_id twice")
+    by_pair = table.set_index("pair_id")
+    out = pairs.copy()
+    for col in by_pair.columns:
+        out[col] = out["pair_id"].map(by_pair[col])
+    return out

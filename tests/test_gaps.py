@@ -150,23 +150,22 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
     assert r.exit_code == 2 and "empty" in r.output and not target.exists()
 
 
-def test_run_step_adds_layers_and_pair_columns(data_dir, tmp_path):
-    from countylink.layers import counties, gaps, pairs
-    from countylink.pipeline import STEPS, RunContext
+def test_pipeline_rail_step_adds_layers_and_pair_columns(data_dir, tmp_path):
+    from countylink.pipeline import RunLog, RunResources, resolve_scope, steps
 
-    assert ("gaps", "countylink.layers.gaps:run_step") in STEPS
-    ctx = RunContext(data_dir=Path(data_dir), out_dir=tmp_path, progress=lambda s: None)
+    res = RunResources(data_dir=Path(data_dir), out_dir=tmp_path, log=RunLog(progress=lambda s: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        counties.run_step(ctx)
-        pairs.run_step(ctx)
-        gaps.run_step(ctx)
-    assert {"stations", "rail_lines", "gaps"} <= set(ctx.layers)
-    assert len(ctx.layers["gaps"]) == len(ctx.layers["counties"])
-    assert set(ctx.layers["stations"]["adcode"]) <= set(ctx.layers["counties"]["adcode"])
-    for name in ("pairs_shandong-2024", "pairs_zhejiang-2023"):
-        assert "rail_changes" in ctx.layers[name].columns and "helped_gap_class" in ctx.layers[name].columns
-    assert any("rail:" in n for n in ctx.notes)
+        layers = steps.build_layers(
+            resolve_scope(all_programmes=True), res, road=False, access_layers=False, cost_layers=False
+        )
+    assert layers.stations is not None and layers.rail_lines is not None
+    assert len(layers.gaps) == len(layers.counties)
+    assert set(layers.stations["adcode"]) <= set(layers.counties["adcode"])
+    assert list(layers.pairs) == ["shandong-2024", "zhejiang-2023"]
+    for pairs in layers.pairs.values():
+        assert "rail_changes" in pairs.columns and "helped_gap_class" in pairs.columns
+    assert any("rail:" in n for n in res.log.notes)
 
 
 def test_counties_without_any_station(sd, rail):

@@ -19,20 +19,18 @@ from countylink.maps.assets import inline_assets, remote_references
 from countylink.maps.classify import NO_DATA_COLOUR, classify
 from countylink.maps.geometry import curved_line, simplify_coverage
 from countylink.maps.pairing_map import map_html, pairing_map, save_map
-from countylink.pipeline import RunContext
+from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
 
 
 @pytest.fixture(scope="module")
-def run_layers(data_dir, tmp_path_factory) -> dict:
-    """counties, pairs_*, stations, rail_lines, gaps built by the run's own steps."""
-    from countylink.layers import counties, gaps, pairs
-
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
+def run_layers(data_dir, tmp_path_factory) -> RunLayers:
+    """counties, pairs, stations, rail_lines, gaps built by the run's own steps."""
+    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the rail steps report unmatched stations; not under test here
-        for step in (counties.run_step, pairs.run_step, gaps.run_step):
-            step(ctx)
-    return ctx.layers
+        return steps.build_layers(
+            resolve_scope(all_programmes=True), res, road=False, access_layers=False, cost_layers=False
+        )
 
 
 def _geojson_blocks(page: str) -> list[dict]:
@@ -44,7 +42,7 @@ def _geojson_blocks(page: str) -> list[dict]:
 
 
 def test_quantiles_split_real_zhejiang_gdp_evenly(run_layers):
-    zj = run_layers["counties"][run_layers["counties"]["adcode"].str.startswith("33")]
+    zj = run_layers.counties[run_layers.counties["adcode"].str.startswith("33")]
     c = classify(zj["gdp"], scheme="quantiles", k=5)
     counts = c.classes.value_counts().sort_index()
     assert len(counts) == 5 and c.n_missing == zj["gdp"].isna().sum()
@@ -57,7 +55,7 @@ def test_quantiles_split_real_zhejiang_gdp_evenly(run_layers):
 
 
 def test_natural_breaks_fit_at_least_as_well_as_quantiles(run_layers):
-    gdp = run_layers["counties"]["gdp"].dropna()
+    gdp = run_layers.counties["gdp"].dropna()
 
     def gvf(classes):  # goodness of variance fit: Fisher–Jenks maximises it
         sdam = ((gdp - gdp.mean()) ** 2).sum()
@@ -89,9 +87,9 @@ def test_classify_bad_input():
 
 
 def test_no_data_counties_drawn_grey_with_no_data_tooltip(run_layers):
-    counties = run_layers["counties"]
+    counties = run_layers.counties
     sd = counties[counties["adcode"].str.startswith("37")]
-    page = map_html(pairing_map(sd, run_layers["pairs_shandong-2024"], indicator="gdp"))
+    page = map_html(pairing_map(sd, run_layers.pairs["shandong-2024"], indicator="gdp"))
     county_fc = next(b for b in _geojson_blocks(page) if len(b["features"]) == len(sd))
     props = pd.DataFrame([f["properties"] for f in county_fc["features"]])
     missing = sd["gdp"].isna().to_numpy()
@@ -106,7 +104,7 @@ def test_no_data_counties_drawn_grey_with_no_data_tooltip(run_layers):
 
 
 def test_coverage_simplify_keeps_a_valid_coverage_and_areas(run_layers):
-    counties = run_layers["counties"]
+    counties = run_layers.counties
     simple = simplify_coverage(counties, tolerance_m=250)
     assert shapely.coverage_is_valid(simple.geometry.values)  # no gaps / overlaps between neighbours
     assert simple.is_valid.all() and len(simple) == len(counties)
@@ -143,13 +141,13 @@ def test_inline_assets_refuses_unknown_remote_script():
 
 
 def test_both_provinces_all_layers_stay_small_and_offline(run_layers, tmp_path):
-    pairs = {p: run_layers[f"pairs_{p}"] for p in ("shandong-2024", "zhejiang-2023")}
+    pairs = {p: run_layers.pairs[p] for p in ("shandong-2024", "zhejiang-2023")}
     fmap = pairing_map(
-        run_layers["counties"],
+        run_layers.counties,
         pairs,
-        stations=run_layers["stations"],
-        rail_lines=run_layers["rail_lines"],
-        gaps=run_layers["gaps"],
+        stations=run_layers.stations,
+        rail_lines=run_layers.rail_lines,
+        gaps=run_layers.gaps,
     )
     path = save_map(fmap, tmp_path / "both.html")
     page = path.read_text(encoding="utf-8")
@@ -165,8 +163,8 @@ def test_both_provinces_all_layers_stay_small_and_offline(run_layers, tmp_path):
 def test_amap_basemap_shifts_vectors_to_gcj02(run_layers):
     from countylink.geo.coords import wgs84_to_gcj02
 
-    pairs = run_layers["pairs_zhejiang-2023"]
-    counties = run_layers["counties"][run_layers["counties"]["adcode"].str.startswith("33")]
+    pairs = run_layers.pairs["zhejiang-2023"]
+    counties = run_layers.counties[run_layers.counties["adcode"].str.startswith("33")]
     plain = map_html(pairing_map(counties, pairs))
     amap = map_html(pairing_map(counties, pairs, basemap="amap"))
     assert "autonavi.com" in amap and "autonavi.com" not in plain
@@ -182,26 +180,24 @@ def test_amap_basemap_shifts_vectors_to_gcj02(run_layers):
 # --- pipeline step, CLI, serve ---------------------------------------------------------
 
 
-def test_run_step_writes_maps_next_to_layers(run_layers, tmp_path):
-    from countylink.maps.run_step import run_step
-
-    ctx = RunContext(data_dir=tmp_path, out_dir=tmp_path, progress=lambda m: None)
-    ctx.layers = dict(run_layers)
-    run_step(ctx)
-    names = sorted(p.name for p in ctx.extra_files)
+def test_maps_step_writes_maps_next_to_layers(run_layers, tmp_path):
+    res = RunResources(data_dir=tmp_path, out_dir=tmp_path, log=RunLog(progress=lambda m: None))
+    written = steps.maps(run_layers, res)
+    names = sorted(p.name for p in res.log.files)
     assert names == ["map_all.html", "map_shandong-2024.html", "map_zhejiang-2023.html"]
+    assert sorted(p.name for p in written) == names
     assert all((tmp_path / n).stat().st_size > 100_000 for n in names)
-    empty = RunContext(data_dir=tmp_path, out_dir=tmp_path / "x", progress=lambda m: None)
-    run_step(empty)
-    assert "maps: skipped" in empty.notes[0]
+    empty = RunResources(data_dir=tmp_path, out_dir=tmp_path / "x", log=RunLog(progress=lambda m: None))
+    assert steps.maps(RunLayers(), empty) == []
+    assert "maps: skipped" in empty.log.notes[0]
 
 
 def test_cli_map_from_run_folder_and_bad_input(run_layers, tmp_path, data_dir):
     from countylink.cli import main
     from countylink.layers.export import export_layer
 
-    export_layer(run_layers["counties"], tmp_path / "counties.geojson", fmt="geojson")
-    export_layer(run_layers["pairs_zhejiang-2023"], tmp_path / "pairs_zhejiang-2023.geojson", fmt="geojson")
+    export_layer(run_layers.counties, tmp_path / "counties.geojson", fmt="geojson")
+    export_layer(run_layers.pairs["zhejiang-2023"], tmp_path / "pairs_zhejiang-2023.geojson", fmt="geojson")
     runner = CliRunner()
     out = tmp_path / "zj.html"
     res = runner.invoke(

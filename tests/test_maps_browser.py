@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
-from countylink.pipeline import RunContext
+from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +31,12 @@ PROGRAMMES = {"shandong-2024": "shandong", "zhejiang-2023": "zhejiang"}
 
 
 @pytest.fixture(scope="module")
-def run_layers(data_dir, tmp_path_factory) -> dict:
+def run_layers(data_dir, tmp_path_factory) -> RunLayers:
     """Layers from the run's own steps (crow-fly road figures: no road graph offline)."""
-    from countylink.layers import corridors, counties, gaps, pairs
-
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
+    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        for step in (counties.run_step, pairs.run_step, corridors.run_step, gaps.run_step):
-            step(ctx)
-    return ctx.layers
+        return steps.build_layers(resolve_scope(all_programmes=True), res, access_layers=False, cost_layers=False)
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +44,13 @@ def maps(run_layers, tmp_path_factory) -> dict[str, Path]:
     """One map per programme and one with both, all layers, written to disk."""
     folder = tmp_path_factory.mktemp("maps")
     out = {}
-    extra = {k: run_layers[k] for k in ("stations", "rail_lines", "gaps")}
+    extra = {k: getattr(run_layers, k) for k in ("stations", "rail_lines", "gaps")}
     for programme in PROGRAMMES:
-        pairs = run_layers[f"pairs_{programme}"]
-        counties = counties_for_pairs(run_layers["counties"], pairs)
+        pairs = run_layers.pairs[programme]
+        counties = counties_for_pairs(run_layers.counties, pairs)
         out[programme] = save_map(pairing_map(counties, {programme: pairs}, **extra), folder / f"{programme}.html")
-    both = {p: run_layers[f"pairs_{p}"] for p in PROGRAMMES}
-    out["both"] = save_map(pairing_map(run_layers["counties"], both, **extra), folder / "both.html")
+    both = {p: run_layers.pairs[p] for p in PROGRAMMES}
+    out["both"] = save_map(pairing_map(run_layers.counties, both, **extra), folder / "both.html")
     return out
 
 
@@ -105,8 +101,8 @@ def _drawn_pairs(layer) -> int:
 
 @pytest.mark.parametrize("programme", list(PROGRAMMES))
 def test_programme_map_renders_offline(browser, maps, run_layers, artifacts_dir, programme):
-    pairs = run_layers[f"pairs_{programme}"]
-    n_counties = len(counties_for_pairs(run_layers["counties"], pairs))
+    pairs = run_layers.pairs[programme]
+    n_counties = len(counties_for_pairs(run_layers.counties, pairs))
     view = OfflinePage(browser, maps[programme])
     try:
         assert view.blocked == [], "the map asked for network resources"
@@ -147,7 +143,7 @@ def _click_first_pair_line(page) -> None:
 
 
 def test_clicking_a_pair_line_opens_its_figures(browser, maps, run_layers, artifacts_dir):
-    pairs = run_layers["pairs_zhejiang-2023"]
+    pairs = run_layers.pairs["zhejiang-2023"]
     view = OfflinePage(browser, maps["zhejiang-2023"])
     try:
         assert view.count(".leaflet-popup") == 0
@@ -170,10 +166,10 @@ def test_clicking_a_pair_line_opens_its_figures(browser, maps, run_layers, artif
 def test_layer_control_toggles_layers(browser, maps, run_layers):
     view = OfflinePage(browser, maps["both"])
     try:
-        n_sd = _drawn_pairs(run_layers["pairs_shandong-2024"])
-        n_zj = _drawn_pairs(run_layers["pairs_zhejiang-2023"])
+        n_sd = _drawn_pairs(run_layers.pairs["shandong-2024"])
+        n_zj = _drawn_pairs(run_layers.pairs["zhejiang-2023"])
         assert view.count("path.cl-pair") == n_sd + n_zj
-        assert view.count("path.cl-county") == len(run_layers["counties"])
+        assert view.count("path.cl-county") == len(run_layers.counties)
         control = view.page.locator(".leaflet-control-layers-overlays label")
         sd_pairs = control.filter(has_text="Pairs — Shandong 2024").locator("input")
         sd_pairs.uncheck()
@@ -184,7 +180,7 @@ def test_layer_control_toggles_layers(browser, maps, run_layers):
         # the rail-gap layer starts hidden and appears on demand
         assert view.count("path.cl-gap") == 0
         control.filter(has_text="Rail gap classes").locator("input").check()
-        assert view.count("path.cl-gap") == len(run_layers["gaps"])
+        assert view.count("path.cl-gap") == len(run_layers.gaps)
         control.filter(has_text="Counties — gdp").locator("input").uncheck()
         assert view.count("path.cl-county") == 0
         assert view.errors == [] and view.blocked == []

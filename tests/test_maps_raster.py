@@ -13,6 +13,8 @@ import io
 import re
 import shutil
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyproj
@@ -31,7 +33,7 @@ from countylink.maps.raster_overlay import (
     classify_minutes,
     surface_image,
 )
-from countylink.pipeline import RunContext
+from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
 from tests.test_maps_browser import OfflinePage, browser  # noqa: F401  (browser is a fixture)
 
 TO_MERC = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
@@ -200,25 +202,21 @@ def test_gcj02_basemap_shifts_the_picture_like_the_vector_layers():
 # --- the maps of a run -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def run(data_dir, tmp_path_factory) -> RunContext:
-    """A run without road graph: counties, pairs, corridors, rail gaps, access surfaces, maps."""
-    from countylink.layers import access, corridors, counties, gaps, pairs
-    from countylink.maps import run_step as maps_step
+@dataclass
+class Run:
+    layers: RunLayers
+    extra_files: list[Path]
 
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
+
+@pytest.fixture(scope="module")
+def run(data_dir, tmp_path_factory) -> Run:
+    """A run without road graph: counties, pairs, corridors, rail gaps, access surfaces, maps."""
+    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        for step in (
-            counties.run_step,
-            pairs.run_step,
-            corridors.run_step,
-            gaps.run_step,
-            access.run_step,
-            maps_step.run_step,
-        ):
-            step(ctx)
-    return ctx
+        layers = steps.build_layers(resolve_scope(all_programmes=True), res, cost_layers=False)
+        steps.maps(layers, res)
+    return Run(layers, res.log.files)
 
 
 def _file(ctx, name):
@@ -255,7 +253,7 @@ def test_surface_pixels_sit_on_the_counties(run):
     tif = _file(run, "access_stations_crowfly_37.tif")
     page = _file(run, "map_shandong-2024.html").read_text(encoding="utf-8")
     rgba, bounds = _crowfly_overlay(page)
-    counties = run.layers["counties"]
+    counties = run.layers.counties
     sd = counties[counties["adcode"].str.startswith("37")]
     # county seats: the drawn class is the GeoTIFF's class at the seat (read straight from the file)
     with rasterio.open(tif) as ds:
@@ -305,8 +303,8 @@ def test_cli_map_takes_surfaces_from_files_and_run_folders(run, tmp_path):
     tif33, tif37 = _file(run, "access_stations_33.tif"), _file(run, "access_stations_crowfly_37.tif")
     folder = tmp_path / "run"
     folder.mkdir()
-    export_layer(run.layers["counties"], folder / "counties.geojson", fmt="geojson")
-    export_layer(run.layers["pairs_zhejiang-2023"], folder / "pairs_zhejiang-2023.geojson", fmt="geojson")
+    export_layer(run.layers.counties, folder / "counties.geojson", fmt="geojson")
+    export_layer(run.layers.pairs["zhejiang-2023"], folder / "pairs_zhejiang-2023.geojson", fmt="geojson")
     out = tmp_path / "zj.html"
     res = runner.invoke(
         main,

