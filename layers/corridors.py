@@ -18,6 +18,7 @@ import pandas as pd
 from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.crowfly import crowfly_travel
 from countylink.accessibility.road.travel_time import prepare_network, travel_time_pairs
+from countylink.layers.schemas import validate_layer
 
 CORRIDOR_COLUMNS = [
     "programme",
@@ -68,12 +69,12 @@ def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = F
         out["road_time_min"] = est["time_min"].round(1).to_numpy()
         out["road_km"] = est["road_km"].round(1).to_numpy()
         out["method"] = est["method"].to_numpy()
-        return out
+        return validate_layer("pairs", out, partial=True)
     res = travel_time_pairs(network, o, d, progress=progress)
     out["road_time_min"] = (res["time_s"] / 60.0).round(1).to_numpy()
     out["road_km"] = (res["distance_m"] / 1000.0).round(1).to_numpy()
     out["method"] = res["method"].to_numpy()
-    return out
+    return validate_layer("pairs", out, partial=True)
 
 
 def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
@@ -100,7 +101,7 @@ def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFr
         geometry=routes.geometry.to_numpy(),
         crs=4326,
     )
-    return out
+    return validate_layer("corridors", out)
 
 
 def run_step(ctx) -> None:
