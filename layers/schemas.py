@@ -7,7 +7,7 @@ Each layer the product builds (``counties``, ``pairs``, ``stations``,
 with pandera (``pandera.pandas``) by :func:`validate_layer`. The builders in
 :mod:`countylink.layers` call it just before they return, so a layer that
 leaves the package matches its declaration; :mod:`countylink.maps` reads
-column names from the schemas (``PAIRS.road_time_min``) instead of guessing.
+column names from the schemas (``PAIRS.cols.road_time_min``) instead of guessing.
 
 Column kinds (``kind``) are deliberately coarse, because pandas 3 gives text
 either the ``str`` dtype or ``object`` and nullable integers come as
@@ -94,14 +94,35 @@ class Col:
             raise ValueError(f"column {self.name!r}: unknown kind {self.kind!r}")
 
 
+class ColumnNames:
+    """Names of a schema's declared columns as attributes: ``PAIRS.cols.road_time_min == "road_time_min"``.
+
+    A name the schema does not declare raises ``AttributeError``, so code that
+    reads a layer (the maps) can only name declared columns.
+    """
+
+    def __init__(self, schema: LayerSchema):
+        self._schema = schema
+        self._names = {c.name for c in schema.columns if not c.pattern}
+
+    def __getattr__(self, attr: str) -> str:
+        if attr.startswith("_") or attr not in self._names:
+            raise AttributeError(f"layer schema {self._schema.name!r} declares no column {attr!r}")
+        return attr
+
+    def __iter__(self):
+        return iter(self._schema.names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._names)
+
+
 @dataclass(frozen=True)
 class LayerSchema:
-    """The columns of one layer; ``SCHEMA.<column>`` gives a declared column's name.
-
-    Attribute access is the point: ``PAIRS.road_time_min`` is ``"road_time_min"``
-    when the pairs schema declares that column and an ``AttributeError`` when
-    it does not, so code that reads a layer names only declared columns.
-    """
+    """The columns of one layer; ``SCHEMA.cols.<column>`` gives a declared column's name."""
 
     name: str
     description: str
@@ -111,12 +132,10 @@ class LayerSchema:
     _pandera: pa.DataFrameSchema | None = field(default=None, init=False, repr=False, compare=False)
     _partial: pa.DataFrameSchema | None = field(default=None, init=False, repr=False, compare=False)
 
-    def __getattr__(self, attr: str) -> str:
-        if not attr.startswith("_"):
-            for col in self.columns:
-                if col.name == attr and not col.pattern:
-                    return col.name
-        raise AttributeError(f"layer schema {self.name!r} declares no column {attr!r}")
+    @property
+    def cols(self) -> ColumnNames:
+        """Declared column names as attributes (see :class:`ColumnNames`)."""
+        return ColumnNames(self)
 
     def column(self, name: str) -> Col:
         """The declaration of column ``name`` (exact name, then name patterns)."""
@@ -256,6 +275,11 @@ def _indicator_patterns(prefix: str = "") -> tuple[Col, ...]:
 def _indicator_values_numeric(df: pd.DataFrame) -> bool:
     """Every indicator column (one with ``_year`` and ``_source`` beside it) is numeric."""
     return all(_number_ok(df[c]) for c in indicator_columns(df))
+
+
+def indicator_fields(indicator: str) -> tuple[str, str, str, str]:
+    """Column names of one indicator in a layer: value, year, source, unit (``gdp``, ``gdp_year`` …)."""
+    return indicator, f"{indicator}_year", f"{indicator}_source", f"{indicator}_unit"
 
 
 def indicator_columns(frame: pd.DataFrame) -> list[str]:
@@ -850,9 +874,11 @@ __all__ = [
     "SCHEMAS",
     "STATIONS",
     "Col",
+    "ColumnNames",
     "LayerSchema",
     "all_schemas_markdown",
     "indicator_columns",
+    "indicator_fields",
     "schema_for",
     "schema_markdown",
     "validate_layer",
