@@ -212,7 +212,12 @@ def _whole_years(s: pd.Series) -> pd.Series:
     return (v % 1 == 0) & v.between(1900, 2100)
 
 
-ADCODE_CHECK = pa.Check.str_matches(r"^\d{6}$", name="six-digit adcode")
+def _matches(pattern: str, name: str) -> pa.Check:
+    """Text fully matches ``pattern`` (missing values pass); named for the error sentence."""
+    return pa.Check(lambda s: s.astype(str).str.fullmatch(pattern), name=name)
+
+
+ADCODE_CHECK = _matches(r"\d{6}", "six-digit adcode")
 
 
 def _to_pandera(schema: LayerSchema) -> pa.DataFrameSchema:
@@ -290,7 +295,8 @@ def indicator_columns(frame: pd.DataFrame) -> list[str]:
 
 def _non_numeric_indicators(frame: pd.DataFrame) -> str:
     bad = [c for c in indicator_columns(frame) if not _number_ok(frame[c])]
-    return "has non-numeric indicator column(s) " + ", ".join(f"{c!r} (dtype {frame[c].dtype})" for c in bad)
+    dtypes = ", ".join(sorted({str(frame[c].dtype) for c in bad}))
+    return f"has non-numeric indicator column(s) {_values(pd.Series(bad))} (dtype {dtypes})"
 
 
 INDICATORS_NUMERIC = pa.Check(_indicator_values_numeric, name="indicator columns are numeric")
@@ -680,7 +686,7 @@ REGISTRY = LayerSchema(
             "text",
             "",
             "helper county code (empty when unknown)",
-            checks=(pa.Check.str_matches(r"^(\d{6})?$", name="six-digit adcode or empty"),),
+            checks=(_matches(r"(\d{6})?", "six-digit adcode or empty"),),
         ),
         Col("helper_name", "text", "", "helper county name"),
         Col("helped_adcode", "text", "", "helped county code", nullable=False, checks=(ADCODE_CHECK,)),
