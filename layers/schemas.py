@@ -51,6 +51,24 @@ from countylink.methods import Method
 
 #: every method label (``method``, ``road_method``, ``rail_method`` … columns)
 METHOD_VALUES: tuple[str, ...] = tuple(m.value for m in Method)
+#: labels a road figure (car time, road km, corridor, isochrone) may carry
+ROAD_METHOD_VALUES: tuple[str, ...] = tuple(
+    m.value for m in (Method.OSM_NETWORK, Method.HIGHWAY_NETWORK, Method.CROWFLY_ESTIMATE)
+)
+#: labels a rail figure may carry
+RAIL_METHOD_VALUES: tuple[str, ...] = tuple(
+    m.value for m in (Method.RAIL_NETWORK, Method.RAIL_TRACKS, Method.GREATCIRCLE_DETOUR, Method.STOP_LIST_CLASS_SPEED)
+)
+#: labels a raster travel-time surface may carry (the crow-fly surface is a uniform-speed drive estimate)
+RASTER_METHOD_VALUES: tuple[str, ...] = tuple(
+    m.value
+    for m in (
+        Method.FRICTION_OFFROAD_ONLY,
+        Method.FRICTION_OSM_ROADS,
+        Method.FRICTION_HIGHWAY_NETWORK,
+        Method.CROWFLY_ESTIMATE,
+    )
+)
 #: pair status in a programme registry
 STATUS_VALUES: tuple[str, ...] = ("confirmed", "named", "inferred")
 #: rail gap classes, worst first (:data:`countylink.accessibility.rail.gaps.GAP_ORDER`)
@@ -361,7 +379,7 @@ PAIRS = LayerSchema(
         # road step (layers.corridors.add_road_travel)
         Col("road_time_min", "number", MIN, "car time helper seat → helped seat", required=False),
         Col("road_km", "number", KM, "road distance helper seat → helped seat", required=False),
-        Col("method", "text", "", "how the road figures were obtained", required=False, allowed=METHOD_VALUES),
+        Col("method", "text", "", "how the road figures were obtained", required=False, allowed=ROAD_METHOD_VALUES),
         # rail step (accessibility.rail.gaps.pair_rail_metrics)
         Col(
             "helper_gap_class",
@@ -387,7 +405,7 @@ PAIRS = LayerSchema(
         Col("rail_changes", "int", COUNT, "changes of train on the rail route", required=False),
         Col("rail_route", "text", "", "trains and change stations of the rail route", required=False),
         Col("rail_route_found", "bool", "", "a rail route was found", required=False),
-        Col("rail_method", "text", "", "how the rail time was obtained", required=False, allowed=METHOD_VALUES),
+        Col("rail_method", "text", "", "how the rail time was obtained", required=False, allowed=RAIL_METHOD_VALUES),
         Col("rail_access_min", "number", MIN, "road time to and from the stations at both ends", required=False),
         Col(
             "rail_access_method",
@@ -395,7 +413,7 @@ PAIRS = LayerSchema(
             "",
             "how the station access time was obtained",
             required=False,
-            allowed=METHOD_VALUES,
+            allowed=ROAD_METHOD_VALUES,
         ),
         Col("rail_door_min", "number", MIN, "rail time seat to seat (access + rail)", required=False),
         Col("rail_road_ratio", "number", RATIO, "rail door-to-door time / road time", required=False),
@@ -486,14 +504,14 @@ GAPS = LayerSchema(
         Col("gap_rank", "int", "", "0 = worst gap (no_rail) … 4 = served by high-speed trains"),
         Col("nearest_station_road_min", "number", MIN, "car time seat → nearest station"),
         Col("nearest_hsr_road_min", "number", MIN, "car time seat → nearest high-speed station"),
-        Col("road_method", "text", "", "how the car times were obtained", allowed=METHOD_VALUES),
+        Col("road_method", "text", "", "how the car times were obtained", allowed=ROAD_METHOD_VALUES),
         Col(
             "access_.+_method$",
             "text",
             "",
             "method of a raster access column group",
             pattern=True,
-            allowed=METHOD_VALUES,
+            allowed=RASTER_METHOD_VALUES,
         ),
         Col("access_.+_min$", "number", MIN, "raster travel time statistic to the nearest target", pattern=True),
         Col("access_.+_share(_within_[\\d.]+min)?$", "number", SHARE, "raster area share", pattern=True),
@@ -520,7 +538,7 @@ CORRIDORS = LayerSchema(
         Col("counties", "text", "", "counties the corridor crosses, `;`-separated"),
         Col("county_adcodes", "text", "", "their adcodes, `;`-separated"),
         Col("n_counties", "int", COUNT, "number of counties crossed"),
-        Col("method", "text", "", "how the route was obtained", allowed=METHOD_VALUES),
+        Col("method", "text", "", "how the route was obtained", allowed=ROAD_METHOD_VALUES),
         Col("geometry", "geometry", "", "route, EPSG:4326"),
     ),
     geometry=("LineString", "MultiLineString"),
@@ -535,7 +553,7 @@ ISOCHRONES = LayerSchema(
         Col("threshold_min", "number", MIN, "travel-time threshold", nullable=False),
         Col("reached_nodes", "int", COUNT, "road-graph nodes reached within the threshold"),
         Col("area_km2", "number", KM2, "area of the isochrone polygon"),
-        Col("method", "text", "", "how the travel times were obtained", allowed=METHOD_VALUES),
+        Col("method", "text", "", "how the travel times were obtained", allowed=ROAD_METHOD_VALUES),
         Col("geometry", "geometry", "", "isochrone polygon, EPSG:4326"),
     ),
     geometry=("Polygon", "MultiPolygon"),
@@ -555,7 +573,7 @@ COST = LayerSchema(
         Col("status", "text", "", "pair status", allowed=STATUS_VALUES),
         Col("road_km", "number", KM, "road distance helper seat → helped seat"),
         Col("road_time_min", "number", MIN, "car time helper seat → helped seat"),
-        Col("method", "text", "", "how the road figures were obtained", allowed=METHOD_VALUES),
+        Col("method", "text", "", "how the road figures were obtained", allowed=ROAD_METHOD_VALUES),
         Col("road_cost", "number", YUAN_PER_T, f"road haulage, {_YUAN}"),
         Col("rail_cost", "number", YUAN_PER_T, f"rail intermodal (drayage + handling + line haul + time), {_YUAN}"),
         Col("cheaper_mode", "text", "", "the cheaper mode", allowed=MODE_VALUES),
@@ -576,7 +594,7 @@ COST = LayerSchema(
         Col("destination_station", "text", "", "freight station at the helped end"),
         Col("egress_km", "number", KM, "road leg destination station → seat"),
         Col("rail_km", "number", KM, "rail distance between the stations"),
-        Col("rail_method", "text", "", "how rail_km was obtained", allowed=METHOD_VALUES),
+        Col("rail_method", "text", "", "how rail_km was obtained", allowed=RAIL_METHOD_VALUES),
         Col("station_basis", "text", "", "which stations count as freight-capable (a labelled proxy)"),
         Col("rail_drayage", "number", YUAN_PER_T, "road legs to and from the stations"),
         Col("rail_handling", "number", YUAN_PER_T, "terminal handling"),
@@ -638,7 +656,7 @@ ACCESS = LayerSchema(
         ),
         Col("unreached_share", "number", SHARE, "share of the area no target is reached from"),
         Col("small_zone_fallback", "bool", "", "county smaller than a cell: the cell under its centre is used"),
-        Col("method", "text", "", "how the surface was made", allowed=METHOD_VALUES),
+        Col("method", "text", "", "how the surface was made", allowed=RASTER_METHOD_VALUES),
         Col("target", "text", "", "target kind (stations, hsr, seats)"),
         Col("resolution_m", "number", M, "cell size"),
         Col("slope_model", "text", "", "terrain slope model of the walking speed"),
@@ -656,7 +674,7 @@ ACCESS_HELPED = LayerSchema(
         Col("status", "text", "", "pair status", allowed=STATUS_VALUES),
         Col("(.+_)?area_share_within_[\\d.]+min$", "number", SHARE, "share of area within the threshold", pattern=True),
         Col("(.+_)?tt_(median|p90)_min$", "number", MIN, "travel time statistic", pattern=True),
-        Col("(.+_)?method$", "text", "", "how the surface was made", pattern=True, allowed=METHOD_VALUES),
+        Col("(.+_)?method$", "text", "", "how the surface was made", pattern=True, allowed=RASTER_METHOD_VALUES),
         Col("(.+_)?resolution_m$", "number", M, "cell size", pattern=True),
     ),
 )
@@ -874,6 +892,9 @@ __all__ = [
     "INDICATORS_LONG",
     "ISOCHRONES",
     "METHOD_VALUES",
+    "RAIL_METHOD_VALUES",
+    "RASTER_METHOD_VALUES",
+    "ROAD_METHOD_VALUES",
     "PAIRS",
     "RAIL_LINES",
     "REGISTRY",

@@ -107,6 +107,8 @@ def _string_of(series: pd.Series) -> pd.Series:
         ("pairs_shandong-2024", "method", lambda f: f.assign(method="by_donkey"), "by_donkey"),
         ("pairs_shandong-2024", "status", lambda f: f.drop(columns="status"), "missing"),
         ("gaps", "gap_class", lambda f: f.assign(gap_class="far_away"), "far_away"),
+        # a rail label in a road column is as wrong as an unknown one
+        ("gaps", "road_method", lambda f: f.assign(road_method=Method.RAIL_NETWORK.value), "rail_network"),
         ("gaps", "access_stations_method", lambda f: f.assign(access_stations_method="guess"), "guess"),
         ("counties", "gdp", lambda f: f.assign(gdp=_string_of(f["gdp"])), "non-numeric"),
         ("counties", "gdp_year", lambda f: f.assign(gdp_year=f["gdp_year"].astype(float) + 0.5), "whole years"),
