@@ -119,7 +119,7 @@ def gaps_layer(
         gaps["road_method"] = np.where(
             routed["road_method"].notna().to_numpy(), Method.OSM_NETWORK.value, Method.CROWFLY_ESTIMATE.value
         )
-        n_missing = int((gaps["road_method"] == Method.CROWFLY_ESTIMATE).sum())
+        n_missing = int((gaps["road_method"] == Method.CROWFLY_ESTIMATE.value).sum())
         if n_missing:
             warnings.warn(
                 f"{n_missing} counties not reachable on the road graph: crow-fly estimates kept", stacklevel=2
