@@ -33,6 +33,7 @@ from countylink.accessibility.raster.friction import OFFROAD_WALK_KPH, friction_
 from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_travel_time
 from countylink.errors import CountylinkError, DataError
 from countylink.geo.raster import RasterSurface
+from countylink.layers.schemas import validate_layer
 
 TARGETS = ("stations", "hsr", "seats")
 
@@ -120,7 +121,7 @@ def access_table(
     front = counties.set_index("adcode")[[c for c in ("name", "province") if c in counties.columns]]
     table = front.join(table, how="right")
     table.attrs["targets"] = {k: v for k, v in surface.tags.items() if k.startswith("targets_")}
-    return surface, table
+    return surface, validate_layer("access", table)
 
 
 def join_access(
@@ -188,7 +189,7 @@ def helped_county_access(table: pd.DataFrame, pairs: pd.DataFrame, *, minutes: i
     out = pairs[["programme", "helped_adcode", "helped_name", "status"]].merge(
         t, left_on="helped_adcode", right_index=True, how="left"
     )
-    return out.drop(columns=["name"], errors="ignore")
+    return validate_layer("access_helped", out.drop(columns=["name"], errors="ignore"))
 
 
 __all__ = [

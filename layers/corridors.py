@@ -19,6 +19,7 @@ from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.crowfly import crowfly_travel
 from countylink.accessibility.road.travel_time import travel_time_pairs
 from countylink.layers.pairs import join_pair_columns
+from countylink.layers.schemas import validate_layer
 
 CORRIDOR_COLUMNS = [
     "programme",
@@ -86,7 +87,9 @@ def join_road_travel(pairs: gpd.GeoDataFrame, travel: pd.DataFrame) -> gpd.GeoDa
 
 def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = False) -> gpd.GeoDataFrame:
     """Return ``pairs`` with ``road_time_min``, ``road_km`` and ``method`` columns (see :func:`road_travel`)."""
-    return join_road_travel(pairs, road_travel(pairs, network=network, progress=progress))
+    return validate_layer(
+        "pairs", join_road_travel(pairs, road_travel(pairs, network=network, progress=progress)), partial=True
+    )
 
 
 def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
@@ -113,4 +116,4 @@ def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFr
         geometry=routes.geometry.to_numpy(),
         crs=4326,
     )
-    return out
+    return validate_layer("corridors", out)

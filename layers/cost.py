@@ -50,6 +50,7 @@ from countylink.accessibility.freight import market_access as mac
 from countylink.accessibility.freight import stations as fst
 from countylink.errors import DataError
 from countylink.layers.pair_points import pair_market_access_share, pair_od, pair_station_scenario
+from countylink.layers.schemas import validate_layer
 from countylink.methods import Method
 
 #: Columns of the cost table, in order (geometry last).
@@ -329,7 +330,7 @@ def cost_layer(
     geometry = pairs.geometry if isinstance(pairs, gpd.GeoDataFrame) else None
     gdf = gpd.GeoDataFrame(out[COST_COLUMNS], geometry=geometry, crs="EPSG:4326")
     gdf.attrs["notes"] = notes
-    return gdf.reset_index(drop=True)
+    return validate_layer("cost", gdf.reset_index(drop=True))
 
 
 def _complete_pairs(pairs: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
@@ -426,7 +427,7 @@ def assignment_table(
     totals = dict(table.attrs.get("totals", {}))
     table.attrs["totals"] = totals
     table.attrs["notes"] = notes + [f"cost = {label} (each component rescaled 0-1 over the candidate pairs)"]
-    return table
+    return validate_layer("assignment", table)
 
 
 def summary_lines(table: pd.DataFrame) -> list[str]:

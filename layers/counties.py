@@ -3,8 +3,10 @@
 Schema: the county columns of :func:`countylink.geo.boundaries.load_counties`
 (``adcode``, ``name``, ``prefecture``, ``province``, ``area_km2``, ``seat_lon``,
 ``seat_lat``, ``seat_source``, ``geometry``) plus, for each indicator in the
-table, ``<indicator>``, ``<indicator>_year`` and ``<indicator>_source`` (see
-:mod:`countylink.layers.indicators`). A county with no figure has NaN, never 0.
+table, ``<indicator>``, ``<indicator>_year``, ``<indicator>_source`` and
+``<indicator>_unit`` (see :mod:`countylink.layers.indicators`; every column is
+declared in :data:`countylink.layers.schemas.COUNTIES`). A county with no
+figure has NaN, never 0.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 from countylink.geo.boundaries import load_counties
 from countylink.layers.indicators import default_indicators, indicators_wide, join_report
+from countylink.layers.schemas import validate_layer
 
 
 def counties_layer(
@@ -55,4 +58,4 @@ def counties_layer(
     out = counties.merge(wide, left_on="adcode", right_index=True, how="left")
     out = gpd.GeoDataFrame(out, geometry="geometry", crs=counties.crs)
     out.attrs["join_report"] = report
-    return out
+    return validate_layer("counties", out)

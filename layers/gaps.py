@@ -7,8 +7,8 @@ with :func:`load_rail_data`); :func:`pair_rail_table` gives the rail columns of
 
 Gap-layer schema: the columns of
 :func:`~countylink.accessibility.rail.gaps.county_rail_gaps` plus, where the
-counties layer has them, ``gdp``/``resident_pop`` with their ``_year`` and
-``_source``, and the county polygon.
+counties layer has them, ``gdp``/``resident_pop`` with their ``_year``,
+``_source`` and ``_unit``, and the county polygon.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from countylink.accessibility.rail.stop_lists import StopLists
 from countylink.layers.pair_points import pair_rail_metrics
 from countylink.layers.pairs import join_pair_columns
 from countylink.layers.rail_lines import source_lines
+from countylink.layers.schemas import validate_layer
 from countylink.layers.stations import national_stations
+from countylink.methods import Method
 
 #: indicator columns of the counties layer carried into the gaps table
 CONTEXT_INDICATORS = ("resident_pop", "gdp", "gdp_per_capita")
@@ -98,7 +100,7 @@ def road_times_to_stations(graph, gaps: pd.DataFrame, stations: pd.DataFrame) ->
         out[f"{prefix}_road_min"] = pd.Series(res["time_s"].to_numpy() / 60.0, index=o["id"].to_numpy()).reindex(
             out.index
         )
-    out["road_method"] = np.where(out["nearest_station_road_min"].notna(), "osm_network", None)
+    out["road_method"] = np.where(out["nearest_station_road_min"].notna(), Method.OSM_NETWORK.value, None)
     return out
 
 
@@ -117,20 +119,22 @@ def gaps_layer(
         for c in ("nearest_station_road_min", "nearest_hsr_road_min"):
             got = routed[c].to_numpy()
             gaps[c] = np.where(np.isfinite(got), got, gaps[c])
-        gaps["road_method"] = np.where(routed["road_method"].notna().to_numpy(), "osm_network", "crowfly_estimate")
-        n_missing = int((gaps["road_method"] == "crowfly_estimate").sum())
+        gaps["road_method"] = np.where(
+            routed["road_method"].notna().to_numpy(), Method.OSM_NETWORK.value, Method.CROWFLY_ESTIMATE.value
+        )
+        n_missing = int((gaps["road_method"] == Method.CROWFLY_ESTIMATE.value).sum())
         if n_missing:
             warnings.warn(
                 f"{n_missing} counties not reachable on the road graph: crow-fly estimates kept", stacklevel=2
             )
     for ind in CONTEXT_INDICATORS:
-        for suffix in ("", "_year", "_source"):
+        for suffix in ("", "_year", "_source", "_unit"):
             col = f"{ind}{suffix}"
             if col in counties.columns:
                 gaps[col] = counties[col].to_numpy()
     out = gpd.GeoDataFrame(gaps, geometry=counties.geometry.to_numpy(), crs=counties.crs)
     out.attrs["unmatched_stop_names"] = rail.stations.attrs.get("unmatched_stop_names", [])
-    return out
+    return validate_layer("gaps", out)
 
 
 def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: RailData) -> gpd.GeoDataFrame:
@@ -138,7 +142,7 @@ def add_pair_rail_columns(pairs: gpd.GeoDataFrame, gaps: pd.DataFrame, rail: Rai
     out = pair_rail_metrics(pairs, gaps, rail.router, rail.stations)
     if isinstance(pairs, gpd.GeoDataFrame):
         out = gpd.GeoDataFrame(out, geometry=pairs.geometry.name, crs=pairs.crs)
-    return out
+    return validate_layer("pairs", out, partial=True)
 
 
 def pair_rail_table(pairs: pd.DataFrame, gaps: pd.DataFrame, rail: RailData) -> pd.DataFrame:

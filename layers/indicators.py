@@ -14,7 +14,7 @@ source     where the number comes from (table, page)
 ========== ===========================================================
 
 :func:`indicators_wide` turns it into the columns the county layer carries:
-``<indicator>``, ``<indicator>_year``, ``<indicator>_source``.
+``<indicator>``, ``<indicator>_year``, ``<indicator>_source``, ``<indicator>_unit``.
 
 Readers
 -------
@@ -39,6 +39,7 @@ import pandas as pd
 from countylink.errors import DataError
 from countylink.files import data_file
 from countylink.geo.registry import county_registry, match_county_names
+from countylink.layers.schemas import validate_layer
 
 LONG_COLUMNS = ["adcode", "indicator", "value", "unit", "year", "source"]
 
@@ -241,7 +242,8 @@ def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zheji
             lost = m.loc[m["adcode"].isna(), "input_name"].tolist()
             raise DataError(f"indicator file {p}: {len(lost)} county name(s) not matched: {', '.join(lost[:10])}")
         codes = m["adcode"]
-    unit = df["unit"] if "unit" in df.columns else df["indicator"].map(lambda s: INDICATORS.get(s, ("",))[0])
+    canonical = df["indicator"].str.strip().map(lambda s: INDICATORS.get(s, ("",))[0])
+    unit = df["unit"].fillna(canonical) if "unit" in df.columns else canonical
     out = pd.DataFrame(
         {
             "adcode": codes,
@@ -259,20 +261,21 @@ def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zheji
             f"indicator file {p}: {int(dup.sum())} duplicated county/indicator/year rows "
             f"(first: {d['adcode']} {d['indicator']} {d['year']})"
         )
-    return _long(out.dropna(subset=["value"]))
+    return validate_layer("indicators", _long(out.dropna(subset=["value"])), source=f"indicator file {p}:")
 
 
 def default_indicators(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
     """All indicators the data pack provides (Zhejiang yearbook + Shandong partial)."""
-    return pd.concat([read_zhejiang_yearbook(data=data), read_shandong_partial(data=data)], ignore_index=True)
+    long = pd.concat([read_zhejiang_yearbook(data=data), read_shandong_partial(data=data)], ignore_index=True)
+    return validate_layer("indicators", long)
 
 
 def indicators_wide(long: pd.DataFrame, *, prefer_year: int | None = None) -> pd.DataFrame:
     """Pick one value per county and indicator and spread to columns.
 
     The value chosen is ``prefer_year`` where present, else the latest year.
-    Each indicator gives three columns: ``<ind>``, ``<ind>_year``,
-    ``<ind>_source``.
+    Each indicator gives four columns: ``<ind>``, ``<ind>_year``,
+    ``<ind>_source`` and ``<ind>_unit``.
 
     Returns
     -------
@@ -288,7 +291,14 @@ def indicators_wide(long: pd.DataFrame, *, prefer_year: int | None = None) -> pd
     for ind, grp in df.groupby("indicator", sort=False):
         g = grp.set_index("adcode")
         parts.append(
-            pd.DataFrame({ind: g["value"], f"{ind}_year": g["year"].astype("Int64"), f"{ind}_source": g["source"]})
+            pd.DataFrame(
+                {
+                    ind: g["value"],
+                    f"{ind}_year": g["year"].astype("Int64"),
+                    f"{ind}_source": g["source"],
+                    f"{ind}_unit": g["unit"] if "unit" in g.columns else INDICATORS.get(str(ind), ("",))[0],
+                }
+            )
         )
     out = pd.concat(parts, axis=1)
     out.index.name = "adcode"

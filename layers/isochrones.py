@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from countylink.accessibility.road.isochrones import DEFAULT_THRESHOLDS_MIN, isochrones
+from countylink.layers.schemas import validate_layer
 
 
 def isochrones_layer(
@@ -26,7 +27,8 @@ def isochrones_layer(
     layer = isochrones(network, points, thresholds_min=thresholds_min, dissolve=dissolve)
     if names is not None:
         layer.insert(1, "name", layer["point_id"].map(names))
-    return layer.sort_values("threshold_min", ascending=False, kind="stable").reset_index(drop=True)
+    layer = layer.sort_values("threshold_min", ascending=False, kind="stable").reset_index(drop=True)
+    return validate_layer("isochrones", layer)
 
 
 def county_seat_isochrones(

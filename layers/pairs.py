@@ -14,7 +14,7 @@ programme, pair_id  programme id and ``<programme>:<helped_adcode>``
 helper_*, helped_*  adcode, name, prefecture of each side
 status, source      from the registry
 crowfly_km          great-circle distance between the two county seats
-helper_<ind> ...    each side's indicators with ``_year`` / ``_source``
+helper_<ind> ...    each side's indicators with ``_year`` / ``_source`` / ``_unit``
 gdp_ratio           helper GDP / helped GDP where both are known
 gdp_ratio_years     the two GDP years the ratio uses (``2024/2024``)
 geometry            LineString helper seat -> helped seat (None if no helper)
@@ -34,6 +34,7 @@ import shapely
 from countylink.errors import DataError, NotFoundError
 from countylink.geo.crs import WGS84, haversine_m
 from countylink.geo.registry import county_registry
+from countylink.layers.schemas import validate_layer
 
 PROGRAMME_DIR = Path(__file__).resolve().parents[1] / "data" / "programmes"
 REGISTRY_COLUMNS = ["programme", "helper_adcode", "helper_name", "helped_adcode", "helped_name", "status", "source"]
@@ -124,7 +125,7 @@ def load_registry(programme: str | None = None, *, path: str | os.PathLike | Non
         df = df[df["programme"] == programme]
         if df.empty:
             raise DataError(f"registry {p}: no rows for programme {programme}")
-    return df.reset_index(drop=True)
+    return validate_layer("registry", df.reset_index(drop=True), source=f"registry {p}:")
 
 
 def build_pairs(
@@ -169,7 +170,7 @@ def build_pairs(
         out[f"{side}_seat_lon"] = codes.map(c["seat_lon"])
         out[f"{side}_seat_lat"] = codes.map(c["seat_lat"])
         for ind in indicators:
-            for suffix in ("", "_year", "_source"):
+            for suffix in ("", "_year", "_source", "_unit"):
                 col = f"{ind}{suffix}"
                 out[f"{side}_{col}"] = codes.map(c[col]) if col in c.columns else np.nan
     out["crowfly_km"] = np.round(
@@ -209,7 +210,7 @@ def build_pairs(
         "gdp_ratio_years",
     ]
     rest = [col for col in out.columns if col not in front]
-    return gpd.GeoDataFrame(out[front + rest], geometry=lines, crs=WGS84)
+    return validate_layer("pairs", gpd.GeoDataFrame(out[front + rest], geometry=lines, crs=WGS84))
 
 
 def join_pair_columns(pairs: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 
 from countylink.accessibility.rail import lines as rl
+from countylink.layers.schemas import validate_layer
 
 
 def source_lines(
@@ -32,4 +33,4 @@ def rail_lines_layer(counties: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> gpd
     area = counties.to_crs("EPSG:4326").geometry.union_all()
     clipped = gpd.clip(lines, area)
     clipped = clipped[~clipped.geometry.is_empty]
-    return clipped.reset_index(drop=True)
+    return validate_layer("rail_lines", clipped.reset_index(drop=True))

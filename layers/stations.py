@@ -19,6 +19,7 @@ from countylink.accessibility.rail import osm_stations
 from countylink.accessibility.rail import stations as rs
 from countylink.accessibility.rail import stop_lists as rsl
 from countylink.errors import CountylinkError
+from countylink.layers.schemas import validate_layer
 
 
 def national_stations(
@@ -68,4 +69,4 @@ def stations_layer(
     """Stations inside ``counties`` with ``adcode``/``county_name`` (spatial join, WGS-84)."""
     joined = rs.join_counties(national, counties)
     joined.attrs.update({k: v for k, v in national.attrs.items() if k not in joined.attrs})
-    return joined.reset_index(drop=True)
+    return validate_layer("stations", joined.reset_index(drop=True))

@@ -22,8 +22,10 @@ from branca.element import MacroElement
 from folium.plugins import PolyLineTextPath
 from jinja2 import Template
 
+from countylink.layers.schemas import CORRIDORS, GAPS, PAIRS, RAIL_LINES, STATIONS, indicator_fields
 from countylink.maps.classify import NO_DATA_COLOUR, Classification
 from countylink.maps.geometry import curved_line, round_coordinates
+from countylink.methods import describe
 
 HELPER_OUTLINE = "#1a1a1a"
 HELPED_OUTLINE = "#e7298a"
@@ -32,20 +34,18 @@ HSR_COLOUR = "#e41a1c"
 RAIL_COLOUR = "#4d4d4d"
 GAP_OUTLINE = "#ff7f00"
 
-# (column, label) of road figures a pairs layer may carry (first match wins)
-ROAD_TIME_COLUMNS = [("road_time_min", 1.0), ("road_time_h", 60.0), ("road_time_s", 1 / 60), ("time_s", 1 / 60)]
-ROAD_METHOD_COLUMNS = ["road_method", "method"]
-RAIL_COLUMNS = [
-    ("helper_gap_class", "rail gap class, helper"),
-    ("helped_gap_class", "rail gap class, helped"),
-    ("helper_rail_station", "nearest station, helper"),
-    ("helped_rail_station", "nearest station, helped"),
-    ("rail_time_min", "rail time, station to station (min)"),
-    ("rail_door_min", "rail time, seat to seat (min)"),
-    ("rail_changes", "rail changes"),
-    ("rail_method", "rail method"),
-    ("rail_road_ratio", "rail / road time"),
-]
+#: rail columns of the pairs layer shown in a pair's popup, labelled by their schema description
+PAIR_RAIL_COLUMNS = (
+    PAIRS.cols.helper_gap_class,
+    PAIRS.cols.helped_gap_class,
+    PAIRS.cols.helper_rail_station,
+    PAIRS.cols.helped_rail_station,
+    PAIRS.cols.rail_time_min,
+    PAIRS.cols.rail_door_min,
+    PAIRS.cols.rail_changes,
+    PAIRS.cols.rail_method,
+    PAIRS.cols.rail_road_ratio,
+)
 
 
 class HtmlPopup(MacroElement):
@@ -128,8 +128,8 @@ def add_county_layer(
     if indicator is not None and classification is not None:
         values = counties[indicator]
         props["value"] = ["no data" if _isna(v) else f"{fmt_number(v)} {units}".strip() for v in values]
-        src = counties.get(f"{indicator}_source")
-        yr = counties.get(f"{indicator}_year")
+        _, year_col, source_col, _ = indicator_fields(indicator)
+        src, yr = counties.get(source_col), counties.get(year_col)
         props["source"] = [
             "" if _isna(values.iloc[i]) else ", ".join(x for x in (_text(src, i), _year_text(yr, i)) if x)
             for i in range(len(counties))
@@ -192,14 +192,13 @@ def add_role_outlines(
 
 
 def road_time(row: pd.Series) -> tuple[float | None, str | None]:
-    """Road time in minutes and its ``method`` from whichever columns the pairs layer has."""
-    minutes = None
-    for col, factor in ROAD_TIME_COLUMNS:
-        if col in row.index and not _isna(row[col]):
-            minutes = float(row[col]) * factor
-            break
-    method = next((str(row[c]) for c in ROAD_METHOD_COLUMNS if c in row.index and not _isna(row[c])), None)
-    return minutes, method
+    """Road time in minutes and its ``method`` label of a pairs or corridors row (None when absent).
+
+    Both schemas declare the same names (``road_time_min``, ``method``; tests/test_schemas.py checks).
+    """
+    minutes = row.get(PAIRS.cols.road_time_min)
+    method = row.get(PAIRS.cols.method)
+    return (None if _isna(minutes) else float(minutes)), (None if _isna(method) else str(method))
 
 
 def pair_popup_html(row: pd.Series, *, indicators: Sequence[str] = ("gdp",)) -> str:
@@ -213,25 +212,37 @@ def pair_popup_html(row: pd.Series, *, indicators: Sequence[str] = ("gdp",)) -> 
         rows.append(("GDP ratio (helper / helped)", fmt_number(row["gdp_ratio"])))
     for ind in indicators:
         for role in ("helper", "helped"):
-            col = f"{role}_{ind}"
+            col, year_col, source_col, unit_col = indicator_fields(f"{role}_{ind}")
             if col in row.index:
-                extra = [str(row[c]) for c in (f"{col}_year", f"{col}_source") if c in row.index and not _isna(row[c])]
+                extra = [str(row[c]) for c in (year_col, source_col) if c in row.index and not _isna(row[c])]
                 tail = f" <small>({_esc(', '.join(extra))})</small>" if extra else ""
-                rows.append((f"{ind}, {role}", fmt_number(row[col]) + tail))
-    if "crowfly_km" in row.index:
-        rows.append(("Crow-fly distance (km)", fmt_number(row["crowfly_km"])))
+                unit = row.get(unit_col)
+                unit = "" if _isna(unit) or _isna(row[col]) else f" {_esc(unit)}"
+                rows.append((f"{ind}, {role}", fmt_number(row[col]) + unit + tail))
+    if PAIRS.cols.crowfly_km in row.index:
+        rows.append(("Crow-fly distance (km)", fmt_number(row[PAIRS.cols.crowfly_km])))
     minutes, method = road_time(row)
     if minutes is not None or method is not None:
         t = "—" if minutes is None else f"{minutes / 60:.1f} h ({minutes:.0f} min)"
-        rows.append(("Road time", f"{t} <small>[method: {_esc(method or 'not stated')}]</small>"))
-    for col, label in RAIL_COLUMNS:
+        rows.append(("Road time", f"{t} <small>[method: {_method_text(method)}]</small>"))
+    for col in PAIR_RAIL_COLUMNS:
         if col in row.index:
-            rows.append((label.capitalize(), _esc(fmt_number(row[col]))))
+            value = _method_text(row[col]) if col == PAIRS.cols.rail_method else _esc(fmt_number(row[col]))
+            rows.append((PAIRS.label(col).capitalize(), value))
     if "source" in row.index and not _isna(row["source"]):
         src = str(row["source"])
         rows.append(("Pair source", _esc(src if len(src) <= 240 else src[:237] + "…")))
     body = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<table class='cl-pair-figures'>{body}</table>"
+
+
+def _method_text(method) -> str:
+    """A method label with its human sentence (:func:`countylink.methods.describe`)."""
+    if _isna(method):
+        return "not stated"
+    sentence = describe(method)
+    tail = f" — {_esc(sentence)}" if sentence and sentence != str(method) else ""
+    return f"{_esc(method)}{tail}"
 
 
 def _scale_widths(values: pd.Series, lo: float = 1.5, hi: float = 6.0) -> tuple[pd.Series, float, float]:
@@ -320,20 +331,14 @@ def _flag(series: pd.Series | None, index) -> pd.Series:
 
 
 def high_speed_mask(lines: gpd.GeoDataFrame) -> pd.Series:
-    """Which rail lines are high-speed, from whatever flag the layer carries."""
-    for col in ("highspeed", "is_hsr", "hsr", "high_speed"):
-        if col in lines.columns:
-            return _flag(lines[col], lines.index)
-    for col in ("kind", "class", "category", "type", "usage"):
-        if col in lines.columns:
-            return lines[col].astype(str).str.lower().str.contains("high|hsr|高铁|高速", regex=True)
-    return pd.Series(False, index=lines.index)
+    """Which rail lines are high-speed: the ``highspeed`` flag of the rail_lines layer (unknown = no)."""
+    return _flag(lines.get(RAIL_LINES.cols.highspeed), lines.index)
 
 
 def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[folium.FeatureGroup], list[str]]:
     """Rail lines, high-speed (red, thick) separate from conventional (grey)."""
     hsr = high_speed_mask(rail_lines)
-    name_col = next((c for c in ("name", "line_name") if c in rail_lines.columns), None)
+    name_col = RAIL_LINES.cols.line_name if RAIL_LINES.cols.line_name in rail_lines.columns else None
     groups, legend = [], []
     for flag, label, colour, weight, cls in (
         (True, "Rail lines — high-speed", HSR_COLOUR, 3.0, "cl-rail-hsr"),
@@ -368,15 +373,13 @@ def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[foli
 
 def add_station_layer(parent, stations: gpd.GeoDataFrame) -> tuple[folium.FeatureGroup, list[str]]:
     """Passenger stations; stations with high-speed service drawn larger and red."""
-    hsr = (
-        _flag(stations["hsr_served"], stations.index) if "hsr_served" in stations.columns else high_speed_mask(stations)
-    )
-    name_col = next((c for c in ("name", "station_name") if c in stations.columns), None)
+    hsr = _flag(stations.get(STATIONS.cols.hsr_served), stations.index)
+    name_col = STATIONS.cols.station_name if STATIONS.cols.station_name in stations.columns else None
     props = pd.DataFrame(index=stations.index)
     props["name"] = stations[name_col].astype(str) if name_col else ""
     props["hsr"] = np.where(hsr, "yes", "no")
     fields, aliases = ["name", "hsr"], ["Station", "High-speed service"]
-    for col, alias in (("n_trains", "Trains stopping"), ("n_trains_hsr", "High-speed trains")):
+    for col, alias in ((STATIONS.cols.n_trains, "Trains stopping"), (STATIONS.cols.n_trains_hsr, "High-speed trains")):
         if col in stations.columns:
             props[col] = [fmt_number(v) for v in stations[col]]
             fields.append(col)
@@ -428,27 +431,20 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
     default so the indicator shading stays readable.
     """
     table = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
-    table["adcode"] = table["adcode"].astype(str)
+    table[GAPS.cols.adcode] = table[GAPS.cols.adcode].astype(str)
     merged = counties[["adcode", "name", "geometry"]].merge(
-        table.drop(columns=["name"], errors="ignore"), on="adcode", how="inner"
+        table.drop(columns=[GAPS.cols.name], errors="ignore"), left_on="adcode", right_on=GAPS.cols.adcode, how="inner"
     )
     merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=counties.crs)
-    label_col = "gap_label" if "gap_label" in merged else "gap_class"
-    if "gap_rank" in merged:  # worst (0) red ... best blue
-        ranks = merged[[label_col, "gap_rank"]].dropna().drop_duplicates(label_col).sort_values("gap_rank")
-        classes = ranks[label_col].astype(str).tolist()
-    else:
-        classes = sorted(merged[label_col].dropna().astype(str).unique()) if label_col in merged else []
+    # classes in words, worst (rank 0, red) to best (blue)
+    ranks = merged[[GAPS.cols.gap_label, GAPS.cols.gap_rank]].dropna().drop_duplicates(GAPS.cols.gap_label)
+    classes = ranks.sort_values(GAPS.cols.gap_rank)[GAPS.cols.gap_label].astype(str).tolist()
     colours = {c: GAP_PALETTE[i % len(GAP_PALETTE)] for i, c in enumerate(classes)}
-    no_station = (
-        (~_flag(merged["has_passenger_station"], merged.index))
-        if "has_passenger_station" in merged
-        else pd.Series(False, index=merged.index)
-    )
+    no_station = ~_flag(merged[GAPS.cols.has_passenger_station], merged.index)
     props = pd.DataFrame(
         {
             "name": merged["name"].astype(str),
-            "gap_class": merged[label_col].astype(str) if label_col in merged else "",
+            "gap_class": merged[GAPS.cols.gap_label].astype(str),
             "no_station": np.where(no_station, "yes", "no"),
         },
         index=merged.index,
@@ -485,12 +481,7 @@ def add_corridor_layer(
     """Road corridors between partners (fastest routes), with time and ``method``."""
     sub = corridors[corridors.geometry.notna() & ~corridors.geometry.is_empty]
     props = pd.DataFrame(index=sub.index)
-    props["pair"] = [
-        f"{r.get('helper_name', '')} → {r.get('helped_name', '')}"
-        if "helped_name" in sub.columns
-        else str(r.get("pair_id", ""))
-        for _, r in sub.iterrows()
-    ]
+    props["pair"] = [f"{r[CORRIDORS.cols.helper_name]} → {r[CORRIDORS.cols.helped_name]}" for _, r in sub.iterrows()]
     props["time"] = ["—" if (m := road_time(r)[0]) is None else f"{m / 60:.1f} h" for _, r in sub.iterrows()]
     props["method"] = [road_time(r)[1] or "not stated" for _, r in sub.iterrows()]
     group = folium.FeatureGroup(name=f"Road corridors — {programme_label}", show=True)

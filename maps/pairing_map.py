@@ -30,6 +30,8 @@ from jinja2 import Template
 
 from countylink.errors import DataError, NotFoundError
 from countylink.files import atomic_output
+from countylink.layers.indicators import INDICATORS
+from countylink.layers.schemas import indicator_columns, indicator_fields
 from countylink.maps import layers as L
 from countylink.maps.assets import inline_assets, new_map, remote_references
 from countylink.maps.classify import NO_DATA_COLOUR, classify
@@ -60,22 +62,16 @@ def programme_label(programme: str) -> str:
 
 
 def indicator_unit(counties: pd.DataFrame, indicator: str) -> str:
-    """Unit of an indicator: its ``<indicator>_unit`` column, else the indicator table."""
-    col = f"{indicator}_unit"
+    """Unit of an indicator: its ``<indicator>_unit`` column (all units when they differ), else the indicator table."""
+    col = indicator_fields(indicator)[3]
     if col in counties.columns and counties[col].notna().any():
-        return str(counties[col].dropna().iloc[0])
-    try:
-        from countylink.layers.indicators import INDICATORS
-    except ImportError:  # pragma: no cover - foundation always present
-        return ""
+        return " / ".join(dict.fromkeys(counties[col].dropna().astype(str)))
     return INDICATORS.get(indicator, ("",))[0]
 
 
 def available_indicators(counties: pd.DataFrame) -> list[str]:
-    """Numeric indicator columns (those with a ``*_source`` column beside them)."""
-    return [
-        c for c in counties.columns if f"{c}_source" in counties.columns and pd.api.types.is_numeric_dtype(counties[c])
-    ]
+    """Numeric indicator columns (:func:`countylink.layers.schemas.indicator_columns`)."""
+    return [c for c in indicator_columns(counties) if pd.api.types.is_numeric_dtype(counties[c])]
 
 
 def counties_for_pairs(counties: gpd.GeoDataFrame, pairs: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -144,8 +140,9 @@ class _Overlay(MacroElement):
 def _source_summary(counties: pd.DataFrame, indicator: str) -> list[str]:
     """``"source (year): n counties"`` lines for an indicator's values."""
     have = counties[counties[indicator].notna()]
-    src = have.get(f"{indicator}_source", pd.Series("source not stated", index=have.index)).fillna("source not stated")
-    yr = have.get(f"{indicator}_year", pd.Series("", index=have.index)).map(lambda v: L._year_text(pd.Series([v]), 0))
+    _, year_col, source_col, _ = indicator_fields(indicator)
+    src = have.get(source_col, pd.Series("source not stated", index=have.index)).fillna("source not stated")
+    yr = have.get(year_col, pd.Series("", index=have.index)).map(lambda v: L._year_text(pd.Series([v]), 0))
     counts = pd.DataFrame({"s": src.astype(str), "y": yr}).value_counts(sort=True)
     return [f"{s}{f' ({y})' if y else ''}: {n} counties" for (s, y), n in counts.items()]
 

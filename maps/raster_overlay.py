@@ -44,6 +44,7 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from countylink.errors import CountylinkError, DataError
 from countylink.geo.raster import RasterSurface, read_surface
+from countylink.methods import Method, describe
 
 #: Upper class bounds in minutes (a last open class ``> breaks[-1]`` follows).
 DEFAULT_BREAKS_MIN: tuple[float, ...] = (30.0, 60.0, 120.0, 240.0)
@@ -60,11 +61,9 @@ PANE = "clTravelTime"
 PANE_Z_INDEX = 450
 WEB_MERCATOR = "EPSG:3857"
 
-METHOD_LABELS = {
-    "crowfly_estimate": "crow-fly drive estimate",
-    "friction_offroad_only": "walking, off-road only (no road graph)",
-    "friction_osm_roads": "OSM roads + off-road walking",
-}
+#: short layer-control names where :func:`countylink.methods.describe` is not the right words:
+#: a crow-fly *surface* is a uniform-speed drive estimate, not a straight line between two points
+METHOD_LABELS: dict[Method, str] = {Method.CROWFLY_ESTIMATE: "crow-fly drive estimate"}
 TARGET_LABELS = {"stations": "passenger station", "hsr": "high-speed rail station", "seats": "county seat"}
 
 _TO_LONLAT = pyproj.Transformer.from_crs(WEB_MERCATOR, "EPSG:4326", always_xy=True)
@@ -327,7 +326,15 @@ def surface_lonlat_bounds(surface: RasterSurface | str | os.PathLike) -> tuple[f
 def surface_title(method: str, target: str) -> str:
     """Layer-control name, for example ``"Travel time to passenger station — crow-fly drive estimate"``."""
     what = TARGET_LABELS.get(target, target or "target")
-    return f"Travel time to {what} — {METHOD_LABELS.get(method, method)}"
+    return f"Travel time to {what} — {method_label(method)}"
+
+
+def method_label(method: str) -> str:
+    """Human name of a surface's method: :data:`METHOD_LABELS`, else :func:`countylink.methods.describe`."""
+    try:
+        return METHOD_LABELS[Method(method)]
+    except (KeyError, ValueError):
+        return describe(method)
 
 
 def add_travel_time_layers(
@@ -453,6 +460,7 @@ __all__ = [
     "as_travel_time_surface",
     "classify_minutes",
     "is_surface_file",
+    "method_label",
     "order_surface_files",
     "surface_files",
     "surface_image",
