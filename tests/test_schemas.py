@@ -25,19 +25,17 @@ from countylink.layers.schemas import (
     validate_layer,
 )
 from countylink.methods import Method
-from countylink.pipeline import STEPS, RunContext, load_step
+from countylink.pipeline import RunLog, RunResources, build_layers, resolve_scope
 
 
 @pytest.fixture(scope="module")
 def run_layers(data_dir, tmp_path_factory):
     """Every layer of a real run on the data pack (no road graph), as the pipeline builds them."""
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
+    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name, spec in STEPS:
-            if name != "maps":
-                load_step(spec)(ctx)
-    return ctx.layers
+        layers = build_layers(resolve_scope(all_programmes=True), res)
+    return dict(layers.named_layers())
 
 
 @pytest.fixture(scope="module")
