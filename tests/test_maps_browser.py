@@ -7,13 +7,11 @@ Screenshots go to ``tests/artifacts/``.
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 
 import pytest
 
 from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
-from countylink.pipeline import RunContext
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +29,9 @@ PROGRAMMES = {"shandong-2024": "shandong", "zhejiang-2023": "zhejiang"}
 
 
 @pytest.fixture(scope="module")
-def run_layers(data_dir, tmp_path_factory) -> dict:
+def run_layers(run_context) -> dict:
     """Layers from the run's own steps (crow-fly road figures: no road graph offline)."""
-    from countylink.layers import corridors, counties, gaps, pairs
-
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        for step in (counties.run_step, pairs.run_step, corridors.run_step, gaps.run_step):
-            step(ctx)
-    return ctx.layers
+    return run_context.layers  # one in-memory run per session (conftest)
 
 
 @pytest.fixture(scope="module")

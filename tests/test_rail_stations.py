@@ -21,10 +21,8 @@ def pack(data_dir):
 
 
 @pytest.fixture(scope="module")
-def stop_lists(data_dir):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return rs.read_stop_lists(data=data_dir)
+def stop_lists(rail_data):
+    return rail_data.stop_lists  # the pack's stop lists, read once per session (conftest)
 
 
 @pytest.fixture(scope="module")

