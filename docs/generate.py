@@ -94,7 +94,10 @@ def logistics_tables(*, data: Path) -> dict[str, str]:
     params = load_parameters().reset_index()
     params["value"] = params["value"].map(lambda v: f"{v:.3f}" if abs(v - round(v, 2)) > 1e-9 else f"{v:.2f}")
     out = {"logistics-parameters": markdown_table(params[PARAMETER_COLUMNS])}
-    freight = freight_inputs(data=data)
+    from countylink.layers import gaps
+
+    # the run's way: freight stations and rail network from the rail data (stop lists read once)
+    freight = freight_inputs(data=data, rail=gaps.load_rail_data(data=data))
     money = {
         c: "{:.2f}"
         for c in (
