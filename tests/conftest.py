@@ -34,8 +34,6 @@ COUNTED_CALLS: dict[str, tuple[str, ...]] = {
     "countylink.layers.counties": ("run_step",),
     "countylink.accessibility.road.network": ("build_road_network",),
 }
-_call_counts: Counter[str] = Counter()
-_call_seconds: Counter[str] = Counter()
 
 
 def _call_label(module: str, name: str, kwargs: dict) -> str:
@@ -50,7 +48,7 @@ def _call_label(module: str, name: str, kwargs: dict) -> str:
     return label
 
 
-def _counted(module: str, name: str, func):
+def _counted(module: str, name: str, func, counts: Counter, seconds: Counter):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         label = _call_label(module, name, kwargs)
@@ -58,8 +56,8 @@ def _counted(module: str, name: str, func):
         try:
             return func(*args, **kwargs)
         finally:
-            _call_counts[label] += 1
-            _call_seconds[label] += time.perf_counter() - t0
+            counts[label] += 1
+            seconds[label] += time.perf_counter() - t0
 
     wrapper.__countylink_counted__ = True
     return wrapper
@@ -68,6 +66,9 @@ def _counted(module: str, name: str, func):
 def pytest_configure(config):
     if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1":
         return
+    # kept on the config, not in this module: `from tests.osm_standin import ...` can make pytest
+    # load this conftest a second time, and the summary must see the counts of the first
+    config.countylink_calls = counts, seconds = Counter(), Counter()
     for module_name, names in COUNTED_CALLS.items():
         try:
             module = importlib.import_module(module_name)
@@ -77,7 +78,7 @@ def pytest_configure(config):
             original = getattr(module, name, None)
             if original is None or getattr(original, "__countylink_counted__", False):
                 continue
-            wrapper = _counted(module_name, name, original)
+            wrapper = _counted(module_name, name, original, counts, seconds)
             # rebind every `from ... import name` already made inside the product too
             for other in list(sys.modules.values()):
                 if getattr(other, "__name__", "").startswith("countylink"):
@@ -87,11 +88,13 @@ def pytest_configure(config):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1":
+    calls = getattr(terminalreporter.config, "countylink_calls", None)
+    if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1" or calls is None:
         return
+    counts, seconds = calls
     terminalreporter.section("countylink expensive calls")
-    for label, count in sorted(_call_counts.items()):
-        terminalreporter.write_line(f"{count:4d} x {_call_seconds[label]:7.1f} s  {label}")
+    for label, count in sorted(counts.items()):
+        terminalreporter.write_line(f"{count:4d} x {seconds[label]:7.1f} s  {label}")
 
 
 @pytest.fixture(scope="session")
