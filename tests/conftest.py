@@ -97,6 +97,16 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{count:4d} x {seconds[label]:7.1f} s  {label}")
 
 
+#: session fixtures that take more than a few seconds: a test using one is `slow`
+SLOW_FIXTURES = frozenset({"rail_data", "shared_rail_data", "main_run", "run_context", "helsinki_all_ways"})
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The offline data pack: ``COUNTYLINK_DATA`` or ``../shared/data`` beside the repo."""

@@ -133,6 +133,7 @@ def test_pixels_at_known_lonlat_carry_the_raster_class_there():
     assert np.abs(naive_rows - merc_rows).max() >= 1
 
 
+@pytest.mark.slow
 def test_large_surfaces_are_downsampled_to_a_bounded_picture():
     surface = _ring_surface(100.0, (300, 240))  # 3000 x 2400 cells
     img = surface_image(surface, max_side=400)

@@ -186,6 +186,7 @@ def test_matrix_cli_on_real_osm(tmp_path, helsinki_graphml):
     assert (diag["time_s"] < 1).all() and (m["method"] == "osm_network").all()
 
 
+@pytest.mark.slow
 def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, helsinki_graphml):
     """A graph that does not cover the counties: routed columns stay empty (never estimated silently)."""
     with warnings.catch_warnings():

@@ -21,8 +21,11 @@ def pack(data_dir):
 
 
 @pytest.fixture(scope="module")
-def stop_lists(rail_data):
-    return rail_data.stop_lists  # the pack's stop lists, read once per session (conftest)
+def stop_lists(data_dir):
+    # its own read (under a second): keeps this file out of the session's rail data, and fast
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return rs.read_stop_lists(data=data_dir)
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ def _packed_weight(a, b, edges):
     return min(round(e["travel_time"] * 1000) * 2**27 + round(e["length"] * 100) for e in edges.values())
 
 
+@pytest.mark.slow
 def test_matrix_equals_networkx_dijkstra(graph):
     net = prepare_network(graph)
     rng = np.random.default_rng(3)
