@@ -85,6 +85,15 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
+def test_cli_run_exits_0_and_writes_the_layers(tmp_path, data_dir, monkeypatch):
+    """The CLI path of a good run (the full run's outputs are checked on the session run above)."""
+    monkeypatch.setattr(pipeline, "STEPS", pipeline.STEPS[:2])  # counties and pairs: the CLI, not the steps
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert {"counties.geojson", "pairs_shandong-2024.geojson", "summary.csv"} <= {p.name for p in out.iterdir()}
+
+
 def test_run_bad_input(tmp_path, data_dir):
     res = CliRunner().invoke(main, ["run", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "data directory not found" in res.output
