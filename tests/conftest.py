@@ -66,8 +66,7 @@ def _counted(module: str, name: str, func, counts: Counter, seconds: Counter):
 def pytest_configure(config):
     if os.environ.get("COUNTYLINK_COUNT_CALLS") != "1":
         return
-    # kept on the config, not in this module: `from tests.osm_standin import ...` can make pytest
-    # load this conftest a second time, and the summary must see the counts of the first
+    # kept on the config, which the summary hook reads back
     config.countylink_calls = counts, seconds = Counter(), Counter()
     for module_name, names in COUNTED_CALLS.items():
         try:
