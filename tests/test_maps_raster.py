@@ -12,9 +12,6 @@ import base64
 import io
 import re
 import shutil
-import warnings
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyproj
@@ -33,7 +30,6 @@ from countylink.maps.raster_overlay import (
     classify_minutes,
     surface_image,
 )
-from countylink.pipeline import RunLayers, RunLog, RunResources, resolve_scope, steps
 from tests.test_maps_browser import OfflinePage, browser  # noqa: F401  (browser is a fixture)
 
 TO_MERC = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
@@ -136,6 +132,7 @@ def test_pixels_at_known_lonlat_carry_the_raster_class_there():
     assert np.abs(naive_rows - merc_rows).max() >= 1
 
 
+@pytest.mark.slow
 def test_large_surfaces_are_downsampled_to_a_bounded_picture():
     surface = _ring_surface(100.0, (300, 240))  # 3000 x 2400 cells
     img = surface_image(surface, max_side=400)
@@ -202,21 +199,10 @@ def test_gcj02_basemap_shifts_the_picture_like_the_vector_layers():
 # --- the maps of a run -------------------------------------------------------------------------
 
 
-@dataclass
-class Run:
-    layers: RunLayers
-    extra_files: list[Path]
-
-
 @pytest.fixture(scope="module")
-def run(data_dir, tmp_path_factory) -> Run:
-    """A run without road graph: counties, pairs, corridors, rail gaps, access surfaces, maps."""
-    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
-        layers = steps.build_layers(resolve_scope(all_programmes=True), res, cost_layers=False)
-        steps.maps(layers, res)
-    return Run(layers, res.log.files)
+def run(run_context):
+    """A run without road graph: counties, pairs, corridors, rail gaps, access surfaces, maps (conftest)."""
+    return run_context
 
 
 def _file(ctx, name):

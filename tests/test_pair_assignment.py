@@ -170,6 +170,7 @@ def zhejiang(data_dir):
     return counties, build_pairs("zhejiang-2023", counties=counties), freight_inputs(data=data_dir)
 
 
+@pytest.mark.slow
 def test_zhejiang_assignment_beats_actual_and_random(zhejiang):
     from countylink.layers.cost import assignment_table
 
@@ -198,6 +199,7 @@ def test_zhejiang_assignment_beats_actual_and_random(zhejiang):
         assert sum(combined.at[h, w] for h, w in zip(helpers, perm)) >= t["optimal_cost"] - 1e-9
 
 
+@pytest.mark.slow
 def test_pairs_cli(data_dir, tmp_path):
     from countylink.cli import main
 

