@@ -68,12 +68,12 @@ def notes_list(lines: list[str]) -> str:
 
 def rail_gap_tables(*, data: Path) -> dict[str, str]:
     """``gaps-<programme>``: ``countylink gaps --programme P --role helped`` (columns abridged)."""
-    from countylink.cli.gaps import gaps_table
-    from countylink.layers.pairs import programme_province
+    from countylink.pipeline import resolve_scope
+    from countylink.pipeline.tables import ranked_gaps
 
     out = {}
     for programme in PROGRAMMES:
-        ranked = gaps_table((programme_province(programme),), programme=programme, role="helped", data=data)
+        ranked = ranked_gaps(resolve_scope(programmes=(programme,)), role="helped", data=data)
         frame = ranked[GAP_COLUMNS].copy()
         frame["gdp_year"] = frame["gdp_year"].map(lambda y: "" if pd.isna(y) else str(int(y)))
         out[f"gaps-{programme}"] = markdown_table(
@@ -84,7 +84,7 @@ def rail_gap_tables(*, data: Path) -> dict[str, str]:
 
 def logistics_tables(*, data: Path) -> dict[str, str]:
     """Parameter table, and per programme the cost and optimal-versus-actual tables with their notes."""
-    from countylink.accessibility.freight.cost import load_parameters
+    from countylink.accessibility.freight.parameters import load_parameters
     from countylink.cli.cost import COST_TABLE_COLUMNS
     from countylink.cli.pairs import PAIRS_TABLE_COLUMNS
     from countylink.layers.cost import assignment_table, cost_layer, freight_inputs, summary_lines
