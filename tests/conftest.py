@@ -25,3 +25,9 @@ def artifacts_dir() -> Path:
     path = REPO / "tests" / "artifacts"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def network_cache(tmp_path_factory) -> Path:
+    """One cache folder for the scgraph-data extracts of a test session (built once, shared by test files)."""
+    return tmp_path_factory.mktemp("countylink-cache")

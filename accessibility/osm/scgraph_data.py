@@ -5,7 +5,10 @@
 ``world_railways`` as Python modules holding two literals: ``graph[i] = {j: km}``
 (undirected adjacency, both directions listed) and ``nodes[i] = [lat, lon]``
 (rounded to 0.001°). Edges are straight segments between simplified nodes, with
-no road class, name, one-way or speed.
+no road class, name, one-way or speed. Their km is the great-circle length of
+the segment (to the metre) for most edges and longer where simplification
+removed bends (about 6 % of Shandong's road edges, 14 % of its rail edges):
+it is never shorter than the drawn segment, so routed lengths use the km.
 
 Importing those modules costs tens of seconds and gigabytes (millions of Python
 dicts and floats) and needs ``scgraph.core.GeoGraph``, which scgraph 3.x lacks.
@@ -73,7 +76,8 @@ class NetworkArrays:
         Edge end nodes as indices into ``lon``/``lat`` (``u < v``, no self-loops,
         no duplicates).
     km
-        Edge length in km as the package states it (great-circle, rounded to 1 m).
+        Edge length in km as the package states it (at least the segment's
+        great-circle length; more where the original way bent).
     """
 
     source: str
