@@ -200,7 +200,7 @@ def point_connectivity(
         ``unrouted_reason`` (empty when connected).
     """
     pts = _points(points, "points")
-    node, snap = snap_points(network, pts["lon"], pts["lat"], max_snap_m=max_snap_m)
+    node, snap = snap_points(network, pts["lon"].to_numpy(), pts["lat"].to_numpy(), max_snap_m=max_snap_m)
     labels, main = _components(network)
     sizes = np.bincount(labels)
     comp = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
@@ -265,8 +265,8 @@ def _pair_reasons(
     labels, _ = _components(network)
     o_conn = point_connectivity(network, o, max_snap_m=max_snap_m)
     d_conn = point_connectivity(network, d, max_snap_m=max_snap_m)
-    o_node, _ = snap_points(network, o["lon"], o["lat"], max_snap_m=max_snap_m)
-    d_node, _ = snap_points(network, d["lon"], d["lat"], max_snap_m=max_snap_m)
+    o_node, _ = snap_points(network, o["lon"].to_numpy(), o["lat"].to_numpy(), max_snap_m=max_snap_m)
+    d_node, _ = snap_points(network, d["lon"].to_numpy(), d["lat"].to_numpy(), max_snap_m=max_snap_m)
     o_comp = np.where(o_node >= 0, labels[np.maximum(o_node, 0)], -1)
     d_comp = np.where(d_node >= 0, labels[np.maximum(d_node, 0)], -1)
     reason = np.full(len(oi), "", dtype=object)
