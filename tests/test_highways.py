@@ -149,11 +149,16 @@ def test_zhejiang_islands_are_reported(zhejiang, seats):
     conn = point_connectivity(net, zj, max_snap_m=np.inf).assign(name=zj["name"])
     assert conn["connected"].sum() == 85
     assert set(conn.loc[~conn["connected"], "name"]) == ZHOUSHAN_AND_YUHUAN
-    assert (conn.loc[~conn["connected"], "unrouted_reason"] == REASON_ISLAND).all()
-    # default 10 km snap: 洞头区's seat (an island linked by bridges the network lacks) is too far
+    reasons = conn.set_index("name")["unrouted_reason"]
+    # 舟山's seats lie off the mainland land outline: islands; 玉环 is joined to it by the
+    # 漩门 dam, so its 30-node component is reported as a missing link, not as an island
+    assert (reasons[["定海区", "普陀区", "岱山县", "嵊泗县"]] == REASON_ISLAND).all()
+    assert reasons["玉环市"].startswith("seat snaps to a network component of 30 nodes not connected")
+    # default 10 km snap: 洞头区's seat (joined to the mainland outline by the 温州半岛 causeway) is too far
     conn10 = point_connectivity(net, zj).assign(name=zj["name"])
     dongtou = conn10.set_index("name").loc["洞头区"]
-    assert not dongtou["connected"] and "farther than 10 km" in dongtou["unrouted_reason"]
+    assert not dongtou["connected"] and dongtou["unrouted_reason"] == "seat farther than 10 km from the network"
+    assert (conn10.set_index("name").loc[["定海区", "普陀区"], "unrouted_reason"] == REASON_ISLAND).all()
 
 
 def test_island_programme_pair_reported_not_silently_crowflown(zhejiang, seats, data_dir):
@@ -166,11 +171,11 @@ def test_island_programme_pair_reported_not_silently_crowflown(zhejiang, seats, 
     bad = unconnected_pairs(net, o, d)
     # 玉环市 (helper of 仙居县) is the only island among the 18 pairs
     assert list(bad["origin_id"]) == ["331083"] and list(bad["destination_id"]) == ["331024"]
-    assert bad["unrouted_reason"].iloc[0].startswith("origin island")
+    assert bad["unrouted_reason"].iloc[0].startswith("origin seat snaps to a network component")
     res = highway_travel_time_pairs(net, o, d, progress=False)
     on_island = res["origin_id"] == "331083"
     assert (res.loc[on_island, "method"] == Method.CROWFLY_ESTIMATE).all()
-    assert res.loc[on_island, "unrouted_reason"].str.contains("island").all()
+    assert res.loc[on_island, "unrouted_reason"].str.contains("not connected to the main network").all()
     assert (res.loc[~on_island, "method"] == Method.HIGHWAY_NETWORK).all()
     assert (res.loc[~on_island, "unrouted_reason"] == "").all()
     assert res["time_s"].notna().all()

