@@ -303,3 +303,32 @@ def test_cli_network_build_and_matrix(shandong, network_cache, tmp_path, monkeyp
     assert (table["method"] == Method.HIGHWAY_NETWORK).all()
     bad = runner.invoke(main, ["network", "build", "--source", "highways", "--pbf", "x.pbf"])
     assert bad.exit_code == 2 and "not both" in bad.output
+
+
+@pytest.mark.slow
+def test_national_network_connects_mainland_seats(network_cache, monkeypatch):
+    monkeypatch.setenv("COUNTYLINK_CACHE", str(network_cache))
+    from countylink.geo import boundaries
+
+    boundaries._load.cache_clear()
+    counties = load_counties("all")
+    boundaries._load.cache_clear()
+    arrays = extract_network("highways", None, cache=network_cache, progress=False)
+    assert arrays.region == "china+20km" and 100_000 < arrays.n_nodes < 155_000
+    net = routing_network_from_arrays(arrays)
+    pts = counties.rename(columns={"adcode": "id", "seat_lon": "lon", "seat_lat": "lat"})
+    conn = point_connectivity(net, pts).assign(province=pts["province"], name=pts["name"])
+    assert conn["connected"].mean() > 0.93
+    hainan = conn[conn["province"] == "海南省"].set_index("name")
+    # Hainan island has its own network: its seats are islands, never routed to the mainland
+    assert not hainan["connected"].any()
+    assert (hainan.drop(index=["西沙区", "南沙区"])["unrouted_reason"] == REASON_ISLAND).all()
+    assert (
+        hainan.loc[["西沙区", "南沙区"], "unrouted_reason"] == "island: seat farther than 10 km from the network"
+    ).all()
+    pick = pts.set_index("id").loc[["370102", "460106", "650102"]].reset_index()  # 济南历下, 海口龙华, 乌鲁木齐天山
+    res = highway_travel_time_matrix(net, pick, progress=False).set_index(["origin_id", "destination_id"])
+    assert res.loc[("370102", "650102"), "method"] == Method.HIGHWAY_NETWORK
+    assert 3_000_000 < res.loc[("370102", "650102"), "distance_m"] < 4_500_000
+    assert res.loc[("370102", "460106"), "method"] == Method.CROWFLY_ESTIMATE
+    assert res.loc[("370102", "460106"), "unrouted_reason"] == "destination " + REASON_ISLAND

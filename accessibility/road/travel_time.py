@@ -179,7 +179,8 @@ def snap_points(
 
 
 def _edge_lookup(network: RoutingNetwork, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(network.edge_keys, u * network.n + v)
+    # scipy's predecessors are int32: widen before u * n, which overflows int32 above 46,340 nodes
+    pos = np.searchsorted(network.edge_keys, np.asarray(u, dtype=np.int64) * network.n + v)
     return pos
 
 
