@@ -328,7 +328,17 @@ def test_national_network_connects_mainland_seats(network_cache, monkeypatch):
     ).all()
     pick = pts.set_index("id").loc[["370102", "460106", "650102"]].reset_index()  # 济南历下, 海口龙华, 乌鲁木齐天山
     res = highway_travel_time_matrix(net, pick, progress=False).set_index(["origin_id", "destination_id"])
-    assert res.loc[("370102", "650102"), "method"] == Method.HIGHWAY_NETWORK
-    assert 3_000_000 < res.loc[("370102", "650102"), "distance_m"] < 4_500_000
+    jinan_urumqi = res.loc[("370102", "650102")]
+    assert jinan_urumqi["method"] == Method.HIGHWAY_NETWORK
+    gc = haversine_m(*pick.loc[0, ["lon", "lat"]], *pick.loc[2, ["lon", "lat"]])
+    assert gc < jinan_urumqi["distance_m"] < 1.5 * gc
     assert res.loc[("370102", "460106"), "method"] == Method.CROWFLY_ESTIMATE
     assert res.loc[("370102", "460106"), "unrouted_reason"] == "destination " + REASON_ISLAND
+    # one speed on every edge: the network distance is the network time at that speed, for
+    # long routes too (a 120,000-node network overflowed int32 edge keys once)
+    sample = pts[conn["connected"].to_numpy()].iloc[::95].reset_index(drop=True)
+    many = highway_travel_time_matrix(net, sample, progress=False)
+    net_m = many["distance_m"] - many["snap_m"]
+    net_s = many["time_s"] - many["snap_m"] / (DEFAULT_ACCESS_SPEED_KPH / 3.6)
+    assert (many["method"] == Method.HIGHWAY_NETWORK).all() and net_m.max() > 3_000_000
+    assert np.allclose(net_m, net_s * DEFAULT_HIGHWAY_SPEED_KPH / 3.6, rtol=1e-6, atol=1.0)
