@@ -50,7 +50,10 @@ def build(output: Path, provinces: tuple[str, ...], all_china: bool, rebuild: bo
         if output != SHIPPED_FILE:
             import shutil
 
-            shutil.copyfile(path, output)
+            from countylink.files import atomic_output
+
+            with atomic_output(output) as tmp:
+                shutil.copyfile(path, tmp)
             path = output
         click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
         return
