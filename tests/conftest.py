@@ -243,3 +243,9 @@ def helsinki_all_ways(helsinki_pbf):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return build_road_network(pbf=helsinki_pbf, network_filter='["highway"]', simplify=False, progress=False)
+
+
+@pytest.fixture(scope="session")
+def network_cache(tmp_path_factory) -> Path:
+    """One cache folder for the scgraph-data extracts of a test session (built once, shared by test files)."""
+    return tmp_path_factory.mktemp("countylink-cache")

@@ -43,8 +43,17 @@ def _edge_coords(graph: nx.MultiDiGraph, u, v, key) -> list[tuple[float, float]]
     return [start, (graph.nodes[v]["x"], graph.nodes[v]["y"])]
 
 
-def route_geometry(graph: nx.MultiDiGraph, network: RoutingNetwork, node_path: list[int]) -> list[tuple[float, float]]:
-    """Coordinates of a node-index path using the fastest parallel edge's geometry."""
+def route_geometry(
+    graph: nx.MultiDiGraph | None, network: RoutingNetwork, node_path: list[int]
+) -> list[tuple[float, float]]:
+    """Coordinates of a node-index path using the fastest parallel edge's geometry.
+
+    Without a graph (``graph=None``, a network built from arrays such as the
+    scgraph-data highways) edges are straight segments between nodes, which is
+    the true geometry of such a network.
+    """
+    if graph is None:
+        return list(zip(network.x[node_path].tolist(), network.y[node_path].tolist()))
     coords: list[tuple[float, float]] = [(network.x[node_path[0]], network.y[node_path[0]])]
     for a, b in zip(node_path[:-1], node_path[1:]):
         pos = np.searchsorted(network.edge_keys, a * network.n + b)
@@ -55,7 +64,7 @@ def route_geometry(graph: nx.MultiDiGraph, network: RoutingNetwork, node_path: l
 
 
 def fastest_corridors(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph | RoutingNetwork,
     origins: pd.DataFrame,
     destinations: pd.DataFrame,
     *,
@@ -63,13 +72,17 @@ def fastest_corridors(
     county_name_col: str = "name",
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    method: str = Method.OSM_NETWORK,
 ) -> gpd.GeoDataFrame:
     """Fastest road route for each row pair ``origins[i] → destinations[i]``.
 
     Parameters
     ----------
     graph
-        Road graph from :func:`~countylink.accessibility.road.network.build_road_network`.
+        Road graph from :func:`~countylink.accessibility.road.network.build_road_network`
+        (edge geometries from the graph), or a :class:`RoutingNetwork` alone
+        (straight segments between nodes, e.g. from
+        :func:`~countylink.accessibility.road.highways.highway_routing_network`).
     origins, destinations
         Equal-length tables with ``id``, ``lon``, ``lat`` (or point GeoDataFrames).
     counties
@@ -80,16 +93,19 @@ def fastest_corridors(
         Column of ``counties`` to list (``adcode`` is listed too when present).
     access_speed_kph, max_snap_m
         As in :func:`~countylink.accessibility.road.travel_time.travel_time_matrix`.
+    method
+        Label of the ``method`` column (default ``"osm_network"``).
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``origin_id``, ``destination_id``, ``time_s``, ``time_min``,
         ``length_m``, ``snap_m``, ``counties``, ``county_adcodes``, ``n_counties``,
-        ``method="osm_network"``, LineString geometry (EPSG:4326); rows whose
+        ``method`` (default ``"osm_network"``), LineString geometry (EPSG:4326); rows whose
         route cannot be found have NaN figures and no geometry.
     """
     network = prepare_network(graph)
+    edge_graph = None if isinstance(graph, RoutingNetwork) else graph
     o = points_frame(origins, "origins")
     d = points_frame(destinations, "destinations")
     if len(o) != len(d):
@@ -111,7 +127,7 @@ def fastest_corridors(
             if path is not None:
                 coords = (
                     [(o["lon"].iloc[i], o["lat"].iloc[i])]
-                    + route_geometry(graph, network, path)
+                    + route_geometry(edge_graph, network, path)
                     + [(d["lon"].iloc[i], d["lat"].iloc[i])]
                 )
                 pos = np.searchsorted(network.edge_keys, np.array(path[:-1]) * network.n + np.array(path[1:]))
@@ -123,7 +139,7 @@ def fastest_corridors(
         rows.append(rec)
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     out["time_min"] = out["time_s"] / 60.0
-    out["method"] = Method.OSM_NETWORK
+    out["method"] = method
     if counties is not None:
         names, codes, counts = counties_along(out, counties, name_col=county_name_col)
         out["counties"], out["county_adcodes"], out["n_counties"] = names, codes, counts

@@ -189,7 +189,8 @@ def snap_points(
 
 
 def _edge_lookup(network: RoutingNetwork, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(network.edge_keys, u * network.n + v)
+    # scipy's predecessors are int32: widen before u * n, which overflows int32 above 46,340 nodes
+    pos = np.searchsorted(network.edge_keys, np.asarray(u, dtype=np.int64) * network.n + v)
     return pos
 
 
@@ -325,6 +326,7 @@ def _result(
     access_speed_kph: float,
     max_snap_m: float,
     progress: bool,
+    method: str = Method.OSM_NETWORK,
 ) -> pd.DataFrame:
     if not access_speed_kph > 0:
         raise DataError(f"access_speed_kph must be positive, got {access_speed_kph!r}")
@@ -347,7 +349,7 @@ def _result(
             "time_s": t + snap / (access_speed_kph / 3.6),
             "distance_m": dist + snap,
             "snap_m": snap,
-            "method": Method.OSM_NETWORK,
+            "method": method,
         }
     )
     snapped = (o_node[oi] >= 0) & (d_node[di] >= 0)
@@ -370,6 +372,7 @@ def travel_time_matrix(
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     progress: bool = True,
+    method: str = Method.OSM_NETWORK,
 ) -> pd.DataFrame:
     """All-pairs fastest car travel time and road distance between two point sets.
 
@@ -388,6 +391,10 @@ def travel_time_matrix(
         Points farther from the network are not routed (NaN plus a warning).
     progress
         tqdm progress bar for many origins.
+    method
+        Label of the ``method`` column: ``"osm_network"`` for OSM graphs (the
+        default); :mod:`countylink.accessibility.road.highways` passes
+        ``Method.HIGHWAY_NETWORK``.
 
     Returns
     -------
@@ -402,7 +409,17 @@ def travel_time_matrix(
     d = o if destinations is None else points_frame(destinations, "destinations")
     oi = np.repeat(np.arange(len(o)), len(d))
     di = np.tile(np.arange(len(d)), len(o))
-    return _result(o, d, oi, di, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
+    return _result(
+        o,
+        d,
+        oi,
+        di,
+        network,
+        access_speed_kph=access_speed_kph,
+        max_snap_m=max_snap_m,
+        progress=progress,
+        method=method,
+    )
 
 
 def travel_time_pairs(
@@ -413,6 +430,7 @@ def travel_time_pairs(
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
     progress: bool = True,
+    method: str = Method.OSM_NETWORK,
 ) -> pd.DataFrame:
     """Row-wise travel time: ``origins.iloc[i]`` → ``destinations.iloc[i]``.
 
@@ -424,7 +442,17 @@ def travel_time_pairs(
     if len(o) != len(d):
         raise DataError(f"origins ({len(o)}) and destinations ({len(d)}) must have the same length")
     idx = np.arange(len(o))
-    return _result(o, d, idx, idx, network, access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, progress=progress)
+    return _result(
+        o,
+        d,
+        idx,
+        idx,
+        network,
+        access_speed_kph=access_speed_kph,
+        max_snap_m=max_snap_m,
+        progress=progress,
+        method=method,
+    )
 
 
 def fastest_node_path(network: RoutingNetwork, src: int, dst: int) -> list[int] | None:
