@@ -34,6 +34,7 @@ from countylink.accessibility.raster.zonal import THRESHOLDS_MIN, zonal_travel_t
 from countylink.errors import CountylinkError, DataError
 from countylink.geo.raster import RasterSurface
 from countylink.layers.schemas import validate_layer
+from countylink.methods import Method
 
 TARGETS = ("stations", "hsr", "seats")
 
@@ -89,6 +90,7 @@ def access_table(
     target: str = "stations",
     resolution: float = 1000.0,
     roads: Any = None,
+    roads_method: str = Method.FRICTION_OSM_ROADS,
     dem: Any = None,
     dem_crs: Any = None,
     population: Any = None,
@@ -112,7 +114,13 @@ def access_table(
     """
     pts = targets if targets is not None else station_targets(target, counties=counties, data=data)
     friction = friction_surface(
-        counties, resolution=resolution, roads=roads, dem=dem, dem_crs=dem_crs, offroad_kph=offroad_kph
+        counties,
+        resolution=resolution,
+        roads=roads,
+        roads_method=roads_method,
+        dem=dem,
+        dem_crs=dem_crs,
+        offroad_kph=offroad_kph,
     )
     surface = travel_time_surface(friction, pts, target_name=target)
     table = zonal_travel_time(

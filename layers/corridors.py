@@ -17,6 +17,7 @@ import pandas as pd
 
 from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.crowfly import crowfly_travel
+from countylink.accessibility.road.highways import highway_corridors, highway_travel_time_pairs
 from countylink.accessibility.road.travel_time import travel_time_pairs
 from countylink.layers.pairs import join_pair_columns
 from countylink.layers.schemas import validate_layer
@@ -35,6 +36,7 @@ CORRIDOR_COLUMNS = [
     "county_adcodes",
     "n_counties",
     "method",
+    "unrouted_reason",
 ]
 
 
@@ -56,17 +58,34 @@ def _ends(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return o, d
 
 
-def road_travel(pairs: pd.DataFrame, *, network=None, progress: bool = False) -> pd.DataFrame:
-    """Road ``road_time_min``, ``road_km`` and ``method`` per pair (``pair_id``), seat to seat.
+def road_travel(pairs: pd.DataFrame, *, network=None, highway: bool = False, progress: bool = False) -> pd.DataFrame:
+    """Road ``road_time_min``, ``road_km``, ``method`` and ``road_unrouted_reason`` per pair (``pair_id``).
 
-    Pairs whose helper is unknown keep NaN figures. With a graph, pairs that
-    cannot be routed (seat off the network) stay NaN with ``method`` still
-    ``osm_network`` and a warning from the router; nothing is silently estimated.
+    Seat to seat. Without a network, crow-fly estimates. With an OSM graph,
+    pairs that cannot be routed (seat off the network) stay NaN with ``method``
+    still ``osm_network`` and a warning from the router. On the national highway
+    network (``highway=True``), pairs it cannot connect (islands, cut-off
+    fragments, seats far from any road) get a crow-fly estimate labelled
+    ``crowfly_estimate`` with the reason in ``road_unrouted_reason`` -- never
+    silently. Pairs whose helper is unknown keep NaN figures.
     """
     o, d = _ends(pairs)
+    reason = pd.Series([None] * len(o), dtype=object)
     if network is None:
         est = crowfly_travel(o["lon"], o["lat"], d["lon"], d["lat"])
         time_min, km, method = est["time_min"].round(1), est["road_km"].round(1), est["method"]
+        reason = pd.Series(["no road network given"] * len(o), dtype=object)
+    elif highway:
+        known = o["lon"].notna() & d["lon"].notna()
+        res = highway_travel_time_pairs(network, o[known], d[known], progress=progress)
+        full = pd.DataFrame(index=o.index, columns=["time_s", "distance_m", "method", "unrouted_reason"], dtype=object)
+        full.loc[known, ["time_s", "distance_m", "method", "unrouted_reason"]] = res[
+            ["time_s", "distance_m", "method", "unrouted_reason"]
+        ].to_numpy()
+        time_min = (pd.to_numeric(full["time_s"]) / 60.0).round(1)
+        km = (pd.to_numeric(full["distance_m"]) / 1000.0).round(1)
+        method = full["method"]  # unknown helper: no figure, no method
+        reason = full["unrouted_reason"].where(known, "helper unknown")
     else:
         res = travel_time_pairs(network, o, d, progress=progress)
         time_min, km, method = (res["time_s"] / 60.0).round(1), (res["distance_m"] / 1000.0).round(1), res["method"]
@@ -76,6 +95,7 @@ def road_travel(pairs: pd.DataFrame, *, network=None, progress: bool = False) ->
             "road_time_min": time_min.to_numpy(),
             "road_km": km.to_numpy(),
             "method": method.to_numpy(),
+            "road_unrouted_reason": reason.to_numpy(),
         }
     )
 
@@ -92,11 +112,21 @@ def add_road_travel(pairs: gpd.GeoDataFrame, *, network=None, progress: bool = F
     )
 
 
-def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """Fastest road corridor of each pair with a known helper (one row per pair)."""
+def corridors_layer(
+    pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFrame | None = None, highway: bool = False
+) -> gpd.GeoDataFrame:
+    """Fastest road corridor of each pair with a known helper (one row per pair).
+
+    ``network`` is an OSM graph or, with ``highway=True``, the national highway
+    :class:`~countylink.accessibility.road.travel_time.RoutingNetwork`; pairs the
+    network cannot connect keep NaN figures, no geometry and an ``unrouted_reason``.
+    """
     known = pairs[pairs["helper_seat_lon"].notna() & pairs["helped_seat_lon"].notna()]
     o, d = _ends(known)
-    routes = fastest_corridors(network, o, d, counties=counties)
+    if highway:
+        routes = highway_corridors(network, o, d, counties=counties)
+    else:
+        routes = fastest_corridors(network, o, d, counties=counties)
     out = gpd.GeoDataFrame(
         {
             "programme": known["programme"].to_numpy(),
@@ -112,6 +142,7 @@ def corridors_layer(pairs: gpd.GeoDataFrame, network, *, counties: gpd.GeoDataFr
             "county_adcodes": routes.get("county_adcodes", pd.Series([None] * len(routes))).to_numpy(),
             "n_counties": routes.get("n_counties", pd.Series(np.zeros(len(routes), int))).to_numpy(),
             "method": routes["method"].to_numpy(),
+            "unrouted_reason": routes.get("unrouted_reason", pd.Series([None] * len(routes))).to_numpy(),
         },
         geometry=routes.geometry.to_numpy(),
         crs=4326,

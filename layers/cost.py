@@ -62,6 +62,8 @@ COST_COLUMNS = [
     "helped_adcode",
     "helped_name",
     "status",
+    "helper_seat_kind",
+    "helped_seat_kind",
     "road_km",
     "road_time_min",
     "method",
@@ -300,6 +302,8 @@ def cost_layer(
             "helped_adcode": pairs["helped_adcode"],
             "helped_name": pairs.get("helped_name"),
             "status": pairs.get("status"),
+            "helper_seat_kind": pairs.get("helper_seat_kind"),
+            "helped_seat_kind": pairs.get("helped_seat_kind"),
         },
         index=pairs.index,
     )

@@ -169,6 +169,10 @@ def build_pairs(
         out[f"{side}_prefecture"] = codes.map(c["prefecture"])
         out[f"{side}_seat_lon"] = codes.map(c["seat_lon"])
         out[f"{side}_seat_lat"] = codes.map(c["seat_lat"])
+        # where the seat came from, so a planner sees which figures start at a synthetic seat
+        for col in ("seat_kind", "seat_source"):
+            if col in c.columns:
+                out[f"{side}_{col}"] = codes.map(c[col])
         for ind in indicators:
             for suffix in ("", "_year", "_source", "_unit"):
                 col = f"{ind}{suffix}"

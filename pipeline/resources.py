@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from countylink.methods import Method
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -39,6 +41,27 @@ class RunLog:
         self.progress(f"{step}: done in {time.perf_counter() - t0:.1f} s")
 
 
+@dataclass(frozen=True)
+class RoadNetwork:
+    """The road network of a run: what to draw corridors on and what to route on.
+
+    ``graph`` is the user's OSM graph (corridors follow its edge geometry) or the
+    highway :class:`RoutingNetwork` itself; ``routing`` is the prepared form;
+    ``highway`` says which (figures are ``highway_network`` vs ``osm_network``).
+    Both None: no network, crow-fly estimates.
+    """
+
+    graph: object
+    routing: RoutingNetwork | None
+    highway: bool
+
+    @property
+    def method(self) -> Method | None:
+        if self.routing is None:
+            return None
+        return Method.HIGHWAY_NETWORK if self.highway else Method.OSM_NETWORK
+
+
 @dataclass
 class RunResources:
     """Inputs the steps share, each read or prepared once per run.
@@ -50,15 +73,40 @@ class RunResources:
     out_dir
         Where steps write files (the run's staging folder).
     graph
-        The road graph as loaded (networkx MultiDiGraph with ``travel_time``), or None.
+        The road graph as loaded (networkx MultiDiGraph with ``travel_time``), or None:
+        then roads are routed on the national highway network (scgraph-data, OSM-derived).
     log
         Progress reporter, notes and written files.
+    use_highways
+        Route on the national highway network when no graph is given (the default);
+        False gives crow-fly estimates, labelled so.
     """
 
     data_dir: Path
     out_dir: Path
     graph: nx.MultiDiGraph | None = None
     log: RunLog = field(default_factory=RunLog)
+    use_highways: bool = True
+    _highways: dict[tuple[str, ...], RoutingNetwork] = field(default_factory=dict, repr=False)
+
+    def highway_network(self, provinces: Iterable[str]) -> RoutingNetwork:
+        """The national highway network around ``provinces`` (built or read from the cache once per run)."""
+        from countylink.accessibility.road.highways import highway_routing_network
+
+        key = tuple(sorted(set(provinces)))
+        if key not in self._highways:
+            self.log.progress(f"road: national highway network (scgraph-data) around {', '.join(key)}")
+            self._highways[key] = highway_routing_network(key, progress=False)
+        return self._highways[key]
+
+    def road_network(self, provinces: Iterable[str]) -> RoadNetwork:
+        """What roads are routed on: the user's graph, else the national highway network, else nothing."""
+        if self.graph is not None:
+            return RoadNetwork(self.graph, self.network, highway=False)
+        if self.use_highways:
+            network = self.highway_network(provinces)
+            return RoadNetwork(network, network, highway=True)
+        return RoadNetwork(None, None, highway=False)
 
     @cached_property
     def network(self) -> RoutingNetwork | None:

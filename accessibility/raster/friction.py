@@ -174,6 +174,7 @@ def friction_surface(
     fast_links: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     fast_link_kph: float | None = None,
     grid: RasterGrid | None = None,
+    roads_method: str = Method.FRICTION_OSM_ROADS,
 ) -> RasterSurface:
     """Build a friction surface (minutes per metre) over ``area``.
 
@@ -204,6 +205,9 @@ def friction_surface(
         board anywhere along the line; prefer stations as *targets*.
     grid
         Use this grid instead of building one from ``area`` and ``resolution``.
+    roads_method
+        Method label of a surface with roads: ``friction_osm_roads`` (an OSM graph, the
+        default) or ``friction_highway_network`` (edges of the national highway network).
 
     Returns
     -------
@@ -249,7 +253,7 @@ def friction_surface(
             )
         on_road = np.isfinite(road_kph) & (road_kph > speed)
         speed[on_road] = road_kph[on_road]
-        method = Method.FRICTION_OSM_ROADS
+        method = Method(roads_method)
         tags.update(road_edges=str(report["edges"]), road_edges_without_speed=str(report["edges_without_speed"]))
         if report["edges_without_speed"]:
             warnings.warn(

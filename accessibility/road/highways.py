@@ -449,3 +449,22 @@ def highway_corridors(
     idx = np.arange(len(o))
     out["unrouted_reason"] = _pair_reasons(network, o, d, idx, idx, max_snap_m=max_snap_m)
     return out
+
+
+def highway_edges(network: RoutingNetwork, *, speed_kph: float = DEFAULT_HIGHWAY_SPEED_KPH) -> gpd.GeoDataFrame:
+    """The network's edges as straight LineStrings with ``speed_kph`` (for rasterising; one row per edge pair).
+
+    The network stores each road both ways; one direction is kept.
+    """
+    u = network.edge_keys // network.n
+    v = network.edge_keys % network.n
+    one_way = u < v
+    u, v = u[one_way], v[one_way]
+    coords = np.stack(
+        [np.column_stack([network.x[u], network.y[u]]), np.column_stack([network.x[v], network.y[v]])], axis=1
+    )
+    return gpd.GeoDataFrame(
+        {"speed_kph": np.full(len(u), float(speed_kph)), "highway": None},
+        geometry=shapely.linestrings(coords),
+        crs=4326,
+    )

@@ -87,6 +87,7 @@ def isochrones(
     buffer_m: float = 500.0,
     access_speed_kph: float = DEFAULT_ACCESS_SPEED_KPH,
     max_snap_m: float = DEFAULT_MAX_SNAP_M,
+    method: str = Method.OSM_NETWORK,
 ) -> gpd.GeoDataFrame:
     """Isochrone polygons around each point (or the dissolved point set).
 
@@ -109,7 +110,8 @@ def isochrones(
     -------
     geopandas.GeoDataFrame
         ``point_id`` (``"all"`` when dissolved), ``threshold_min``, ``reached_nodes``,
-        ``area_km2``, ``method="osm_network"``, (Multi)Polygon geometry (EPSG:4326).
+        ``area_km2``, ``method`` (default ``"osm_network"``; ``"highway_network"`` on the national
+        highway network), (Multi)Polygon geometry (EPSG:4326).
     """
     network = prepare_network(graph)
     pts = points_frame(points, "points")
@@ -146,7 +148,7 @@ def isochrones(
                     "threshold_min": t,
                     "reached_nodes": int((arrival <= t * 60).sum()),
                     "area_km2": poly.area / 1e6,
-                    "method": Method.OSM_NETWORK,
+                    "method": method,
                     "geometry": poly_wgs,
                 }
             )
