@@ -236,3 +236,26 @@ def test_dispatch_rule(helsinki_all):
     assert getattr(ordered, "_ch", None) is not None and choose_engine(ordered, 1) == "ch"
     assert getattr(net, "_ch", None) is None  # the network without ordering is untouched
     pd.testing.assert_frame_equal(res, travel_time_matrix(net, pts, progress=False), check_exact=True)
+
+
+def test_ordering_saved_and_loaded_with_the_graph(helsinki_drive_raw, tmp_path):
+    from countylink.accessibility.road.network import load_road_network, save_road_network
+
+    graph = ch.attach_ordering(helsinki_drive_raw.copy())
+    target = save_road_network(graph, tmp_path / "drive.graphml")
+    assert ch.ordering_path(target).is_file() and "ch_ordering" in graph.graph  # kept on the graph too
+    loaded = load_road_network(target)
+    np.testing.assert_array_equal(loaded.graph["ch_ordering"], graph.graph["ch_ordering"].astype(np.int64))
+    net = prepare_network(loaded)
+    assert net.ordering is not None and choose_engine(net, CH_MIN_ORIGINS_WITH_ORDERING) == "ch"
+    pts = pd.DataFrame({"id": np.arange(net.n), "lon": net.x, "lat": net.y})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unreachable pairs of the raw graph
+        by_ch = travel_time_matrix(net, pts, engine="ch", progress=False)
+        by_dijkstra = travel_time_matrix(prepare_network(helsinki_drive_raw), pts, engine="dijkstra", progress=False)
+    pd.testing.assert_frame_equal(by_ch, by_dijkstra, check_exact=True)
+    # an ordering that no longer fits the graph is replaced, with a warning, never used wrongly
+    stale = prepare_network(loaded, ordering=loaded.graph["ch_ordering"][:-1])
+    with pytest.warns(UserWarning, match="stored node ordering not used"):
+        h = hierarchy(stale)
+    assert h.n == net.n

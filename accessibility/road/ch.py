@@ -45,6 +45,8 @@ from numba import njit
 from countylink.errors import DataError, NotFoundError
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from countylink.accessibility.road.travel_time import RoutingNetwork
 
 #: Unreachable marker in packed distances.
@@ -657,6 +659,21 @@ def compute_ordering(network: RoutingNetwork) -> np.ndarray:
     tail, head, weight = _edge_arrays(network)
     order, *_ = _contract(network.n, tail, head, weight, np.empty(0, np.int64), True)
     return network.node_ids[order]
+
+
+def attach_ordering(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Compute the node ordering of an OSMnx-style graph and keep it in ``graph.graph["ch_ordering"]``.
+
+    Call it once when the network is built: :func:`~countylink.accessibility.road.network.save_road_network`
+    stores it beside the GraphML, :func:`~countylink.accessibility.road.network.load_road_network`
+    reads it back, and :func:`~countylink.accessibility.road.travel_time.prepare_network` uses it.
+    Returns the same graph.
+    """
+    from countylink.accessibility.road.travel_time import prepare_network
+
+    graph.graph.pop("ch_ordering", None)
+    graph.graph["ch_ordering"] = compute_ordering(prepare_network(graph))
+    return graph
 
 
 def ordering_path(graph_path: str | os.PathLike) -> Path:

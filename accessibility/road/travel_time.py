@@ -370,7 +370,14 @@ def hierarchy(network: RoutingNetwork) -> ch.ContractionHierarchy:
     """The network's contraction hierarchy, built on first use (with its stored ordering) and kept."""
     cached = getattr(network, "_ch", None)
     if cached is None:
-        cached = ch.contract(network, ordering=network.ordering)
+        try:
+            cached = ch.contract(network, ordering=network.ordering)
+        except DataError as exc:
+            if network.ordering is None:
+                raise
+            # a stale stored ordering (the graph changed since) costs time, not correctness
+            warnings.warn(f"stored node ordering not used ({exc}); computing a new one", stacklevel=2)
+            cached = ch.contract(network)
         object.__setattr__(network, "_ch", cached)
     return cached
 
