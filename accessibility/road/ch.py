@@ -558,6 +558,44 @@ def _pairwise(src, tgt, f_off, f_head, f_w, b_off, b_head, b_w):
     return out
 
 
+@njit(cache=True)
+def _matrix_block(packed, inv_s, inv_d, o_snap, d_snap, speed, vmax, len_scale, max_ms, block):
+    """Fill a travel-time result block in one pass; returns (unreachable pairs, risky pairs).
+
+    ``block`` is ``(3, len(o_snap) * len(d_snap))``: time with access legs, length with
+    snap distances, snap distance, origins major. ``inv_s``/``inv_d`` map each point
+    to its row/column of ``packed`` (-1: not snapped). The float operations are those
+    of :mod:`~countylink.accessibility.road.travel_time` so both give the same bits;
+    a route the Dijkstra engine would redo exactly (packing overflow risk) is counted
+    as risky so the caller can take that path instead.
+    """
+    n_d = d_snap.shape[0]
+    unreachable = 0
+    risky = 0
+    for i in range(o_snap.shape[0]):
+        row = inv_s[i]
+        for j in range(n_d):
+            k = i * n_d + j
+            snap = o_snap[i] + d_snap[j]
+            t = np.nan
+            d = np.nan
+            col = inv_d[j]
+            if row >= 0 and col >= 0:
+                p = packed[row, col]
+                if p >= INF:
+                    unreachable += 1
+                else:
+                    t = np.float64(p >> 32) / 1000.0
+                    d = np.float64(p & 0xFFFFFFFF) * 0.01
+                    ms_all = t * 1000.0
+                    if ms_all * vmax + 10_000.0 >= len_scale or ms_all >= max_ms / 2:
+                        risky += 1
+            block[0, k] = t + snap / speed
+            block[1, k] = d + snap
+            block[2, k] = snap
+    return unreachable, risky
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -595,6 +633,41 @@ class ContractionHierarchy:
         src = self.rank[np.asarray(sources, dtype=np.int64)]
         tgt = self.rank[np.asarray(targets, dtype=np.int64)]
         return _many_to_many(src, tgt, self.f_off, self.f_head, self.f_w, self.b_off, self.b_head, self.b_w)
+
+    def result_block(
+        self,
+        o_node: np.ndarray,
+        d_node: np.ndarray,
+        o_snap: np.ndarray,
+        d_snap: np.ndarray,
+        *,
+        speed: float,
+        vmax: float,
+        len_scale: float,
+        max_ms: float,
+    ) -> tuple[np.ndarray, int, int]:
+        """Travel-time matrix block straight from the many-to-many distances (see :func:`_matrix_block`).
+
+        ``o_node``/``d_node`` are snapped node indices (-1: not snapped). Returns the
+        ``(3, len(o_node) * len(d_node))`` block, the unreachable and the risky pair counts.
+        """
+        ok_s, ok_d = o_node >= 0, d_node >= 0
+        sources, inv_s = np.unique(o_node[ok_s], return_inverse=True)
+        targets, inv_d = np.unique(d_node[ok_d], return_inverse=True)
+        row = np.full(len(o_node), -1, dtype=np.int64)
+        col = np.full(len(d_node), -1, dtype=np.int64)
+        row[ok_s], col[ok_d] = inv_s, inv_d
+        if len(sources) and len(targets):
+            packed = self.many_to_many(sources, targets)
+        else:
+            packed = np.full((1, 1), INF, dtype=np.int64)
+        block = np.empty((3, len(o_node) * len(d_node)))
+        o_snap = np.ascontiguousarray(o_snap, dtype=float)
+        d_snap = np.ascontiguousarray(d_snap, dtype=float)
+        unreachable, risky = _matrix_block(
+            packed, row, col, o_snap, d_snap, float(speed), float(vmax), float(len_scale), float(max_ms), block
+        )
+        return block, int(unreachable), int(risky)
 
     def pairwise(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Packed shortest distance of each pair ``sources[i] → targets[i]``; :data:`INF` if unreachable."""

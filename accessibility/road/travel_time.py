@@ -516,24 +516,40 @@ def _constant_strings(value: str, n: int) -> Any:
 def _frame(
     origin_ids: pd.Series,
     destination_ids: pd.Series,
-    oi: np.ndarray,
-    di: np.ndarray,
-    time_s: np.ndarray,
-    dist_m: np.ndarray,
-    o_snap: np.ndarray,
-    d_snap: np.ndarray,
-    access_speed_kph: float,
+    oi: np.ndarray | None,
+    di: np.ndarray | None,
+    block: np.ndarray,
 ) -> pd.DataFrame:
-    """The result table from arrays: the three float columns share one block (no copy when pandas wraps it)."""
+    """The result table from arrays; the float block ``(3, rows)`` becomes its columns without a copy.
+
+    ``oi``/``di`` give each row's origin and destination position; ``None`` means
+    the full matrix, origins major.
+    """
+    n_o, n_d = len(origin_ids), len(destination_ids)
+    out = pd.DataFrame(block.T, columns=["time_s", "distance_m", "snap_m"], copy=False)
+    out.insert(0, "origin_id", _ids(origin_ids, oi, repeat=n_d))
+    out.insert(1, "destination_id", _ids(destination_ids, di, tile=n_o))
+    out["method"] = _constant_strings(METHOD, block.shape[1])
+    return out
+
+
+def _ids(ids: pd.Series, index: np.ndarray | None, *, repeat: int = 1, tile: int = 1) -> Any:
+    values = ids.reset_index(drop=True).array
+    if index is None:
+        if isinstance(values, np.ndarray) or type(values).__name__ == "NumpyExtensionArray":
+            return np.tile(np.repeat(values.to_numpy() if hasattr(values, "to_numpy") else values, repeat), tile)
+        index = np.tile(np.repeat(np.arange(len(values)), repeat), tile)
+    return values.take(index)
+
+
+def _block(
+    time_s: np.ndarray, dist_m: np.ndarray, o_snap: np.ndarray, d_snap: np.ndarray, oi, di, speed: float
+) -> np.ndarray:
     block = np.empty((3, len(oi)))
     snap = np.add(o_snap[oi], d_snap[di], out=block[2])
-    np.add(time_s, snap / (access_speed_kph / 3.6), out=block[0])
+    np.add(time_s, snap / speed, out=block[0])
     np.add(dist_m, snap, out=block[1])
-    out = pd.DataFrame(block.T, columns=["time_s", "distance_m", "snap_m"], copy=False)
-    out.insert(0, "origin_id", origin_ids.reset_index(drop=True).array.take(oi))
-    out.insert(1, "destination_id", destination_ids.reset_index(drop=True).array.take(di))
-    out["method"] = _constant_strings(METHOD, len(oi))
-    return out
+    return block
 
 
 def _result(
@@ -561,17 +577,31 @@ def _result(
                 f"{max_snap_m:,.0f} m from the road network; their travel figures are NaN",
                 stacklevel=3,
             )
-    if pairs:
-        oi = di = np.arange(len(origins))
-        t, dist = route_pairs_with(network, o_node, d_node, engine=engine, progress=progress)
-    else:
-        oi = np.repeat(np.arange(len(origins)), len(destinations))
-        di = np.tile(np.arange(len(destinations)), len(origins))
-        t, dist = route_matrix(network, o_node, d_node, engine=engine, progress=progress)
-        t, dist = t.reshape(-1), dist.reshape(-1)
-    out = _frame(origins["id"], destinations["id"], oi, di, t, dist, o_snap, d_snap, access_speed_kph)
-    snapped = (o_node[oi] >= 0) & (d_node[di] >= 0)
-    unreachable = int((snapped & np.isnan(t)).sum())
+    speed = access_speed_kph / 3.6
+    block = None
+    if not pairs:
+        engine = _resolve_engine(network, engine, len(np.unique(o_node[o_node >= 0])))
+    if not pairs and engine == "ch":
+        # the whole table in one compiled pass over the pairs, unless a route needs the exact redo
+        _, vmax = _packed_weights(network)
+        block, unreachable, risky = hierarchy(network).result_block(
+            o_node, d_node, o_snap, d_snap, speed=speed, vmax=vmax, len_scale=_LEN_SCALE, max_ms=_MAX_MS
+        )
+        if risky:
+            block = None
+        oi = di = None
+    if block is None:
+        if pairs:
+            oi = di = np.arange(len(origins))
+            t, dist = route_pairs_with(network, o_node, d_node, engine=engine, progress=progress)
+        else:
+            oi = np.repeat(np.arange(len(origins)), len(destinations))
+            di = np.tile(np.arange(len(destinations)), len(origins))
+            t, dist = route_matrix(network, o_node, d_node, engine=engine, progress=progress)
+            t, dist = t.reshape(-1), dist.reshape(-1)
+        block = _block(t, dist, o_snap, d_snap, oi, di, speed)
+        unreachable = int(((o_node[oi] >= 0) & (d_node[di] >= 0) & np.isnan(t)).sum())
+    out = _frame(origins["id"], destinations["id"], oi, di, block)
     if unreachable:
         warnings.warn(
             f"{unreachable} of {len(out)} origin-destination pairs are unreachable on the road "
