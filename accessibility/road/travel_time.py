@@ -132,8 +132,11 @@ def prepare_network(
     index = {n: i for i, (n, _) in enumerate(nodes)}
     # one pass over NetworkX's plain successor dicts into a list, then arrays: the edge and
     # adjacency views add a Python call per item, and per-element numpy stores cost more still
-    succ = graph._succ if isinstance(getattr(graph, "_succ", None), dict) else graph.adj
-    edges = [(a, b, k, d) for a, nbrs in succ.items() for b, keyed in nbrs.items() for k, d in keyed.items()]
+    succ = getattr(graph, "_succ", None)
+    if graph.is_multigraph() and graph.is_directed() and isinstance(succ, dict):
+        edges = [(a, b, k, d) for a, nbrs in succ.items() for b, keyed in nbrs.items() for k, d in keyed.items()]
+    else:
+        edges = list(graph.edges(keys=True, data=True))
     m = len(edges)
     if m == 0:
         raise DataError("the road graph has no edges")
