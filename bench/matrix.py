@@ -312,6 +312,7 @@ def bench_graph(name: str, graph, sizes, args) -> list[dict]:
             plo, pmed = _stats(preps[label])
             note = checks.get(label, "reference" if label.startswith("countylink stored") else "equal to reference")
             print(f"   {label:28s} total min {lo:8.3f} s  median {med:8.3f} s  (prep median {pmed:7.3f} s)  {note}")
+        print("   (countylink prep = prepare_network; its contraction runs inside travel_time_matrix, in the total)")
         med = {label: statistics.median(v) for label, v in totals.items()}
         ours = med["countylink stored ordering"]
         ch_names = [a for a in ("routingkit-cch", "pandana") if a in med]
