@@ -259,3 +259,28 @@ def test_ordering_saved_and_loaded_with_the_graph(helsinki_drive_raw, tmp_path):
     with pytest.warns(UserWarning, match="stored node ordering not used"):
         h = hierarchy(stale)
     assert h.n == net.n
+
+
+def test_ch_matrix_with_unsnapped_points_equals_dijkstra(helsinki_drive_raw):
+    net = prepare_network(helsinki_drive_raw)
+    pts = pd.DataFrame(
+        {
+            "id": ["a", "b", "jinan", "nowhere", "c"],
+            "lon": [net.x[0], net.x[7] + 0.001, 116.98515, np.nan, net.x[-1]],
+            "lat": [net.y[0], net.y[7], 36.67085, np.nan, net.y[-1]],
+        }
+    )
+    results = {}
+    for engine in ("ch", "dijkstra"):
+        with warnings.catch_warnings(record=True) as rec:
+            warnings.simplefilter("always")
+            results[engine] = travel_time_matrix(net, pts, pts.iloc[::-1], engine=engine, progress=False)
+        messages = " ".join(str(w.message) for w in rec)
+        assert "2 of 5 origins have no coordinates or lie more than" in messages
+        assert "2 of 5 destinations" in messages
+    pd.testing.assert_frame_equal(results["ch"], results["dijkstra"], check_exact=True)
+    res = results["ch"].set_index(["origin_id", "destination_id"])
+    assert res.loc[("jinan", "a")].isna()[["time_s", "distance_m"]].all()
+    assert res.loc[("jinan", "a"), "snap_m"] > 1e6  # the snap distance is still reported
+    assert np.isnan(res.loc[("nowhere", "b"), "snap_m"])
+    assert res.loc[("b", "a"), "snap_m"] > 0 and res.loc[("a", "a"), "time_s"] == 0
