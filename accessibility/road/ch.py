@@ -17,9 +17,11 @@ ordering only decides its size and speed. Two ways to prepare:
 
 * :func:`compute_ordering` -- greedy ordering by edge difference (shortcuts
   added minus edges removed) plus contracted neighbours and level, with lazy
-  updates; about 90 % of the preparation. Compute it once when the network is
-  built and keep it (:func:`save_ordering` / :func:`load_ordering`, an ``.npz``
-  of node ids beside the graph);
+  updates, contracting as it goes; about 60-65 % of the preparation (CPU from
+  scratch vs with a stored ordering: 0.14 s vs 0.05 s on Helsinki all roads,
+  0.68 s vs 0.28 s on Liechtenstein). Compute it once when the network is
+  built and keep it (:func:`attach_ordering`; :func:`save_ordering` /
+  :func:`load_ordering`, an ``.npz`` of node ids beside the graph);
 * :func:`contract` with ``ordering=`` -- contracts in a given order: only the
   witness searches, no priority bookkeeping. The ordering stays valid when
   the weights change (speed scenarios); only its quality may drift.
@@ -28,8 +30,11 @@ Queries are many-to-many with buckets (Knopp et al. 2007): an upward backward
 search from every target leaves ``(target, distance)`` entries in the buckets
 of the nodes it settles; an upward forward search from every source scans the
 buckets of the nodes it settles. Both searches use stall-on-demand. All loops
-are compiled with numba (``cache=True``: the first call in a fresh cache
-compiles for a few seconds, later processes load the machine code).
+are compiled with numba (``cache=True``): the first use in a fresh cache
+compiles for about 15 s (measured on a loaded 2-core machine: 12 s for the
+contraction, 3 s for the queries); later processes load the machine code in
+about 0.3 s. The cache lives in ``__pycache__`` beside this file, or in
+``NUMBA_CACHE_DIR``.
 """
 
 from __future__ import annotations

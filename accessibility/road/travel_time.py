@@ -12,8 +12,10 @@ broken by length, and the length along it, both exact:
   with bucket many-to-many queries.
 
 :func:`choose_engine` picks one (see its rule): the hierarchy costs a
-preparation (about 10 µs per node with a stored node ordering, 25-70 µs per
-node without) that pays back once there are more than a few dozen origins.
+preparation (5-7 µs CPU per node with a stored node ordering, 13-21 µs per node
+without, on the Helsinki and Liechtenstein all-roads graphs) that pays back
+once there are more than a few dozen origins (one scipy Dijkstra costs about
+0.3 µs per node).
 
 Points are snapped to the nearest graph node (great-circle distance, KD-tree
 on the unit sphere); the snap distance is reported and an access leg at
@@ -57,10 +59,11 @@ _R_M = EARTH_RADIUS_KM * 1000.0
 _CHUNK_BYTES = 256 * 1024**2
 #: Engines of :func:`travel_time_matrix` / :func:`travel_time_pairs`.
 Engine = Literal["auto", "ch", "dijkstra"]
-#: Unique origins from which the contraction hierarchy beats Dijkstra when a node
-#: ordering is stored (contraction only, about 35 Dijkstra runs' worth) and when
-#: the ordering must be computed too (about 200 runs' worth); measured on Helsinki
-#: (6,721 nodes) and Liechtenstein (53,708 nodes) all-roads graphs.
+#: Unique origins from which the contraction hierarchy is used when a node ordering
+#: is stored (the contraction alone costs about 20 scipy Dijkstra runs) and when the
+#: ordering must be computed too (about 60 runs); set above those break-even points,
+#: measured on the Helsinki (6,721 nodes) and Liechtenstein (53,708 nodes)
+#: all-roads graphs, to leave room for the first call's load of compiled code.
 CH_MIN_ORIGINS_WITH_ORDERING = 32
 CH_MIN_ORIGINS_FROM_SCRATCH = 256
 
