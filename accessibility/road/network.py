@@ -191,12 +191,26 @@ def build_road_network(
 
 
 def save_road_network(graph: nx.MultiDiGraph, path: str | os.PathLike) -> Path:
-    """Write ``graph`` as GraphML readable by ``osmnx.load_graphml``, atomically."""
+    """Write ``graph`` as GraphML readable by ``osmnx.load_graphml``, atomically.
+
+    A contraction-hierarchy node ordering carried in ``graph.graph["ch_ordering"]``
+    (:func:`countylink.accessibility.road.ch.attach_ordering`) is written beside
+    it as ``<name>.ch.npz``; :func:`load_road_network` reads it back.
+    """
     import osmnx as ox
 
+    from countylink.accessibility.road import ch
+
     target = Path(path).expanduser()
-    with atomic_output(target, suffix=".graphml") as tmp:
-        ox.save_graphml(graph, filepath=tmp)
+    ordering = graph.graph.pop("ch_ordering", None)  # an array does not belong in GraphML attributes
+    try:
+        with atomic_output(target, suffix=".graphml") as tmp:
+            ox.save_graphml(graph, filepath=tmp)
+    finally:
+        if ordering is not None:
+            graph.graph["ch_ordering"] = ordering
+    if ordering is not None:
+        ch.save_ordering(ordering, ch.ordering_path(target))
     return target
 
 
@@ -225,6 +239,10 @@ def load_road_network(path: str | os.PathLike) -> nx.MultiDiGraph:
         raise DataError(f"road graph {p} has no edges")
     if any("length" not in d for _, _, d in graph.edges(data=True)):
         raise DataError(f"road graph {p} has edges without 'length'; is it an OSMnx graph?")
+    from countylink.accessibility.road import ch
+
+    if ch.ordering_path(p).is_file():
+        graph.graph["ch_ordering"] = ch.load_ordering(ch.ordering_path(p))
     return graph
 
 
