@@ -28,7 +28,7 @@ from countylink.accessibility.osm.scgraph_data import (
     network_edges_frame,
 )
 from countylink.accessibility.road.highways import point_connectivity, routing_network_from_arrays
-from countylink.accessibility.road.travel_time import RoutingNetwork, _points, travel_time_matrix
+from countylink.accessibility.road.travel_time import RoutingNetwork, points_frame, travel_time_matrix
 from countylink.errors import DataError
 from countylink.methods import Method
 
@@ -102,8 +102,8 @@ def track_distance_matrix(
     """
     if not max_snap_m > 0:
         raise DataError(f"max_snap_m must be positive, got {max_snap_m!r}")
-    o = _points(origins, "origins")
-    d = o if destinations is None else _points(destinations, "destinations")
+    o = points_frame(origins, "origins")
+    d = o if destinations is None else points_frame(destinations, "destinations")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         result = travel_time_matrix(
