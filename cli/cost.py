@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,7 +67,7 @@ def load_context(
 
 
 def emit(
-    frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: list[str] | None, footer: list[str] = ()
+    frame: pd.DataFrame, *, fmt: str, output: Path | None, table_columns: list[str] | None, footer: Sequence[str] = ()
 ) -> None:
     """Write ``frame`` as a text table, CSV or GeoJSON to ``output`` (atomically) or stdout."""
     import pandas as pd

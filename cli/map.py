@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -136,7 +137,7 @@ def map_command(
     missing_pairs = [p for p in programmes if p not in layers.pairs]
     if missing_pairs:
         raise NotFoundError(f"no pairs layer for {', '.join(missing_pairs)}")
-    kwargs = {}
+    kwargs: dict[str, Any] = {}  # optional layers for pairing_map, by parameter name
     for key in sorted(wanted):
         name = OPTIONAL[key]
         if name == "corridors":
@@ -154,13 +155,13 @@ def map_command(
     if surfaces or "travel_time" in wanted:
         from countylink.maps.raster_overlay import surface_files
 
-        found = surface_files(run_dir) if run_dir and "travel_time" in wanted else []
-        if explicit and "travel_time" in wanted and not found and not surfaces:
+        run_surfaces = surface_files(run_dir) if run_dir and "travel_time" in wanted else []
+        if explicit and "travel_time" in wanted and not run_surfaces and not surfaces:
             raise NotFoundError(
                 "layer 'travel_time' is not available (no access_*.tif in a --from run folder; "
                 "or give --surface FILE.tif)"
             )
-        chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *found]))
+        chosen = list(dict.fromkeys(Path(p).resolve() for p in [*surfaces, *run_surfaces]))
         if chosen:
             kwargs["travel_time_surfaces"] = [given[p] if p in given else as_travel_time_surface(p) for p in chosen]
     import pandas as pd

@@ -45,6 +45,8 @@ def serve(folder: Path, port: int) -> None:
     """
     server = make_server(folder, port=port)
     host, real_port = server.server_address[:2]
+    if isinstance(host, bytes | bytearray):  # socket addresses may be bytes; print the text
+        host = host.decode("ascii")
     maps = sorted(p.name for p in Path(folder).glob("*.html"))
     click.echo(f"serving {folder} on http://{host}:{real_port}/ (Ctrl-C to stop)")
     for name in maps:

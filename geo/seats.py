@@ -114,13 +114,15 @@ def county_seats(counties: gpd.GeoDataFrame) -> pd.DataFrame:
             text = SEAT_PREVIOUS.format(version=version, code=old, old_name=units.at[old, "name"], why=why)
             candidates.append((old, "cpca_previous_code", text))
         for code, k, text in candidates:
-            x, y = gcj02_to_wgs84(float(units.at[code, "longitude"]), float(units.at[code, "latitude"]))
+            x, y = gcj02_to_wgs84(
+                float(np.asarray(units.at[code, "longitude"])), float(np.asarray(units.at[code, "latitude"]))
+            )
             # a point outside today's polygon is stale (the unit was split or moved): not used
             if geoms[i] is not None and shapely.contains_xy(geoms[i], float(x), float(y)):
                 lon[i], lat[i], kind[i], source[i] = float(x), float(y), k, text
                 break
     synthetic = kind == "synthetic"
-    for i in np.flatnonzero(synthetic):
+    for i in np.flatnonzero(synthetic).tolist():
         pole = shapely.ops.polylabel(_largest_part(geoms[i]), tolerance=0.001)
         lon[i], lat[i] = pole.x, pole.y
     return pd.DataFrame(

@@ -94,6 +94,7 @@ def export_layer(layer: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(to_rfc7946(layer), fh, ensure_ascii=False, separators=(",", ":"))
         elif fmt == "gpkg":
+            assert isinstance(layer, gpd.GeoDataFrame)  # is_geo, checked above
             layer.to_file(tmp, driver="GPKG", layer=p.stem)
         elif fmt == "parquet":
             layer.to_parquet(tmp, index=False)

@@ -100,7 +100,9 @@ def road_times_to_stations(graph, gaps: pd.DataFrame, stations: pd.DataFrame) ->
         out[f"{prefix}_road_min"] = pd.Series(res["time_s"].to_numpy() / 60.0, index=o["id"].to_numpy()).reindex(
             out.index
         )
-    out["road_method"] = np.where(out["nearest_station_road_min"].notna(), Method.OSM_NETWORK.value, None)
+    out["road_method"] = pd.Series(Method.OSM_NETWORK.value, index=out.index, dtype=object).where(
+        out["nearest_station_road_min"].notna(), None
+    )
     return out
 
 

@@ -181,6 +181,7 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
         if reason:
             skipped.append((r["county_name"], label, year, reason))
             continue
+        assert spec is not None  # no spec sets a reason above
         rows.append(
             {
                 "adcode": match.at[i, "adcode"],

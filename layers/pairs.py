@@ -161,7 +161,8 @@ def build_pairs(
         raise DataError(f"counties layer lacks adcode(s) {', '.join(missing)}: load their province")
     out = reg.copy()
     out["pair_id"] = out["programme"] + ":" + out["helped_adcode"]
-    out = out.replace({"helper_adcode": {"": None}, "helper_name": {"": None}})
+    # pandas-stubs type a nested replacement value as a scalar, and None is not one
+    out = out.replace({"helper_adcode": {"": None}, "helper_name": {"": None}})  # type: ignore[arg-type]
     for side in ("helper", "helped"):
         codes = out[f"{side}_adcode"]
         known = codes.notna()
@@ -184,8 +185,8 @@ def build_pairs(
     )
     both = out["helper_gdp"].notna() & out["helped_gdp"].notna()
     out["gdp_ratio"] = np.where(both, out["helper_gdp"] / out["helped_gdp"], np.nan).round(2)
-    out["gdp_ratio_years"] = np.where(
-        both, out["helper_gdp_year"].astype(str) + "/" + out["helped_gdp_year"].astype(str), None
+    out["gdp_ratio_years"] = (
+        (out["helper_gdp_year"].astype(str) + "/" + out["helped_gdp_year"].astype(str)).astype(object).where(both, None)
     )
     has_helper = out["helper_adcode"].notna().to_numpy()
     lines = np.full(len(out), None, dtype=object)

@@ -198,7 +198,7 @@ def road_time(row: pd.Series) -> tuple[float | None, str | None]:
     """
     minutes = row.get(PAIRS.cols.road_time_min)
     method = row.get(PAIRS.cols.method)
-    return (None if _isna(minutes) else float(minutes)), (None if _isna(method) else str(method))
+    return (None if minutes is None or _isna(minutes) else float(minutes)), (None if _isna(method) else str(method))
 
 
 def pair_popup_html(row: pd.Series, *, indicators: Sequence[str] = ("gdp",)) -> str:
@@ -251,7 +251,9 @@ def _scale_widths(values: pd.Series, lo: float = 1.5, hi: float = 6.0) -> tuple[
     if v.notna().sum() == 0:
         return pd.Series(lo, index=values.index), vmin, vmax
     span = vmax - vmin
-    w = lo + (hi - lo) * ((v - vmin) / span if span > 0 else 0.5)
+    # all known values equal: every known pair gets the middle width
+    scaled = (v - vmin) / span if span > 0 else pd.Series(0.5, index=v.index).where(v.notna())
+    w = lo + (hi - lo) * scaled
     return w.fillna(lo), vmin, vmax
 
 

@@ -143,8 +143,8 @@ def _source_summary(counties: pd.DataFrame, indicator: str) -> list[str]:
     _, year_col, source_col, _ = indicator_fields(indicator)
     src = have.get(source_col, pd.Series("source not stated", index=have.index)).fillna("source not stated")
     yr = have.get(year_col, pd.Series("", index=have.index)).map(lambda v: L._year_text(pd.Series([v]), 0))
-    counts = pd.DataFrame({"s": src.astype(str), "y": yr}).value_counts(sort=True)
-    return [f"{s}{f' ({y})' if y else ''}: {n} counties" for (s, y), n in counts.items()]
+    counts = pd.DataFrame({"s": src.astype(str), "y": yr}).value_counts(sort=True).reset_index(name="n")
+    return [f"{s}{f' ({y})' if y else ''}: {n} counties" for s, y, n in counts.itertuples(index=False)]
 
 
 def pairing_map(

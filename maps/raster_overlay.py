@@ -320,7 +320,8 @@ def surface_lonlat_bounds(surface: RasterSurface | str | os.PathLike) -> tuple[f
 
     surface = as_travel_time_surface(surface)
     crs = rasterio.crs.CRS.from_wkt(surface.grid.crs.to_wkt())
-    return tuple(float(v) for v in transform_bounds(crs, "EPSG:4326", *surface.grid.bounds, densify_pts=21))
+    west, south, east, north = transform_bounds(crs, "EPSG:4326", *surface.grid.bounds, densify_pts=21)
+    return float(west), float(south), float(east), float(north)
 
 
 def surface_title(method: str, target: str) -> str:

@@ -94,6 +94,15 @@ def test_no_data_counties_drawn_grey_with_no_data_tooltip(run_layers):
     assert f"no data ({missing.sum()} counties)" in page
 
 
+def test_pairs_with_one_metric_value_get_the_middle_width(run_layers):
+    # one pair (or all pairs alike) has no spread to scale: every known pair gets the middle width
+    pairs = run_layers.pairs["zhejiang-2023"]
+    one = pairs[pairs["gdp_ratio"].notna() & pairs.geometry.notna()].head(1)
+    assert len(one) == 1
+    page = map_html(pairing_map(run_layers.counties, one, indicator=None, pair_metric="gdp_ratio"))
+    assert re.findall(r'"weight": ([0-9.]+)', page).count("3.75") == 1  # (1.5 + 6) / 2
+
+
 # --- geometry -------------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ says so.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,13 @@ from countylink.errors import CountylinkError, DataError, NotFoundError
 
 #: Default component weights of :func:`combined_cost_matrix`.
 DEFAULT_WEIGHTS: dict[str, float] = {"travel": 1.0, "gap": 0.5, "industry": 0.5}
+
+
+class CostInfo(TypedDict):
+    """What :func:`combined_cost_matrix` actually used."""
+
+    weights: dict[str, float]  #: weight of each component used, by name
+    target_ratio: float | None  #: helper/helped GDP ratio of the gap component (None without it)
 
 
 def _labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -139,7 +147,7 @@ def combined_cost_matrix(
     industry: pd.DataFrame | None = None,
     weights: Mapping[str, float] | None = None,
     target_ratio: float | None = None,
-) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, object]]:
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], CostInfo]:
     """Weighted pair cost from travel cost, economic gap and industry structure.
 
     Parameters
@@ -179,7 +187,7 @@ def combined_cost_matrix(
     if np.any(arr[np.isfinite(arr)] < 0):
         raise DataError("travel costs must not be negative")
     components: dict[str, pd.DataFrame] = {"travel": travel}
-    info: dict[str, object] = {"weights": {}, "target_ratio": None}
+    info: CostInfo = {"weights": {}, "target_ratio": None}
     if helper_gdp is not None and helped_gdp is not None and w["gap"] > 0:
         h = pd.Series(helper_gdp).copy()
         g = pd.Series(helped_gdp).copy()
@@ -274,9 +282,10 @@ def optimal_assignment(
         c.at[h, w] = np.inf
     rows = []
     for h, w in fixed_l:
-        if not np.isfinite(c.at[h, w]):
+        fixed_cost = float(np.asarray(c.at[h, w]))
+        if not np.isfinite(fixed_cost):
             raise CountylinkError(f"fixed pair {h}→{w} is not allowed by the cost matrix (infinite cost)")
-        rows.append((h, w, float(c.at[h, w]), True))
+        rows.append((h, w, fixed_cost, True))
     free = c.drop(index=fh, columns=fw)
     if free.shape[0] and free.shape[1]:
         try:
@@ -284,7 +293,7 @@ def optimal_assignment(
         except ValueError as exc:
             raise CountylinkError("no complete assignment avoids the forbidden pairs: relax the constraints") from exc
         for i, j in zip(r, k, strict=True):
-            rows.append((free.index[i], free.columns[j], float(free.iat[i, j]), False))
+            rows.append((free.index[i], free.columns[j], float(np.asarray(free.iat[i, j])), False))
     out = pd.DataFrame(rows, columns=["helper_adcode", "helped_adcode", "cost", "fixed"])
     return out.sort_values("helper_adcode", kind="stable").reset_index(drop=True)
 
@@ -333,8 +342,8 @@ def compare_assignments(
     rows = []
     for h in helpers:
         a, o = act.get(h), opt.get(h)
-        ac = float(c.at[h, a]) if a else np.nan
-        oc = float(c.at[h, o]) if o else np.nan
+        ac = float(np.asarray(c.at[h, a])) if a else np.nan
+        oc = float(np.asarray(c.at[h, o])) if o else np.nan
         row = {
             "helper_adcode": h,
             "actual_helped_adcode": a,
@@ -345,8 +354,8 @@ def compare_assignments(
             "cost_saving": ac - oc,
         }
         if t is not None:
-            at_ = float(t.at[h, a]) if a else np.nan
-            ot = float(t.at[h, o]) if o else np.nan
+            at_ = float(np.asarray(t.at[h, a])) if a else np.nan
+            ot = float(np.asarray(t.at[h, o])) if o else np.nan
             row.update(
                 actual_travel_yuan_per_t=at_,
                 optimal_travel_yuan_per_t=ot,

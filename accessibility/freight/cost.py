@@ -192,7 +192,8 @@ def choose_mode(road_cost, rail_cost) -> pd.DataFrame:
     rail = np.atleast_1d(np.asarray(rail_cost, dtype=float))
     road, rail = np.broadcast_arrays(road, rail)
     rail_ok = np.isfinite(rail)
-    mode = np.where(~np.isfinite(road), None, np.where(rail_ok & (rail < road), "rail", "road"))
+    mode = np.where(rail_ok & (rail < road), "rail", "road").astype(object)
+    mode[~np.isfinite(road)] = None
     saving = np.abs(road - rail)
     dearer = np.maximum(road, rail)
     with np.errstate(invalid="ignore", divide="ignore"):

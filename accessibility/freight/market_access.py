@@ -200,15 +200,16 @@ def market_access_share(
             rows.append((np.nan, np.nan, np.nan, np.nan))
             continue
         w = str(w)
-        total = ma.at[w, "market_access"]
+        total = float(np.asarray(ma.at[w, "market_access"]))
+        coverage = float(np.asarray(ma.at[w, "mass_coverage"]))
         if h in (None, ""):
-            rows.append((total, np.nan, np.nan, ma.at[w, "mass_coverage"]))
+            rows.append((total, np.nan, np.nan, coverage))
             continue
         h = str(h)
         weight = float(decay_weights(np.array([c.at[w, h]]), decay=decay, gamma=gamma, beta=beta)[0])
         contrib = m[h] * weight if np.isfinite(m[h]) else np.nan
         share = contrib / total if total > 0 and np.isfinite(contrib) else np.nan
-        rows.append((total, contrib, share, ma.at[w, "mass_coverage"]))
+        rows.append((total, contrib, share, coverage))
     return pd.DataFrame(
         rows,
         columns=["market_access", "partner_contribution", "market_access_share", "mass_coverage"],

@@ -169,6 +169,7 @@ def station_scenario(
     if adcode not in ctab.index:
         raise NotFoundError(f"county {adcode} is not in the county table")
     county = ctab.loc[adcode]
+    assert isinstance(county, pd.Series)  # one row: adcodes are unique after drop_duplicates
     slon = float(county["seat_lon"]) if lon is None else float(lon)
     slat = float(county["seat_lat"]) if lat is None else float(lat)
     if not (np.isfinite(slon) and np.isfinite(slat)):
@@ -246,7 +247,14 @@ def station_scenario(
                 lk = fs_after.drop_duplicates("station_name").set_index("station_name")
                 base = np.array(
                     [
-                        float(great_circle_km(lk.at[a, "lon"], lk.at[a, "lat"], lk.at[b, "lon"], lk.at[b, "lat"]))
+                        float(
+                            great_circle_km(
+                                float(np.asarray(lk.at[a, "lon"])),
+                                float(np.asarray(lk.at[a, "lat"])),
+                                float(np.asarray(lk.at[b, "lon"])),
+                                float(np.asarray(lk.at[b, "lat"])),
+                            )
+                        )
                         * values["rail_detour_factor"]
                         if a in lk.index and b in lk.index
                         else np.nan
@@ -288,9 +296,9 @@ def station_scenario(
         b, a = rows[f"{col}_before"].astype(object), rows[f"{col}_after"].astype(object)
         changed |= (b.fillna("") != a.fillna("")).to_numpy()
     for col in ("rail_km", "rail_cost"):
-        b = pd.to_numeric(rows[f"{col}_before"], errors="coerce").to_numpy(float)
-        a = pd.to_numeric(rows[f"{col}_after"], errors="coerce").to_numpy(float)
-        changed |= ~np.isclose(np.nan_to_num(b, nan=-1), np.nan_to_num(a, nan=-1))
+        num_before = pd.to_numeric(rows[f"{col}_before"], errors="coerce").to_numpy(float)
+        num_after = pd.to_numeric(rows[f"{col}_after"], errors="coerce").to_numpy(float)
+        changed |= ~np.isclose(np.nan_to_num(num_before, nan=-1), np.nan_to_num(num_after, nan=-1))
     out = rows[changed].copy()
     num = [c for c in out.columns if c.startswith(("rail_km", "rail_door_h", "rail_cost", "road_cost"))]
     out[num] = out[num].apply(pd.to_numeric, errors="coerce").round(2)

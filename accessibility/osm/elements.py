@@ -44,6 +44,8 @@ def read_osm_elements(
     try:
         proc = osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
         for obj in proc:
+            # the processor was asked for ways only; narrows osmium's entity union
+            assert isinstance(obj, osmium.osm.Way)
             bar.update()
             tags = {t.k: t.v for t in obj.tags}
             if any(tags_match(tags, f) for f in filters):
@@ -62,6 +64,7 @@ def read_osm_elements(
     try:
         proc = osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(wanted.tolist()))
         for obj in proc:
+            assert isinstance(obj, osmium.osm.Node)  # the processor was asked for nodes only
             loc = obj.location
             if not loc.valid():
                 continue

@@ -133,7 +133,11 @@ def osm_features(
     from countylink.accessibility.osm import osmnx_adapter
     from countylink.accessibility.osm.overpass import area_polygon, overpass_request
 
-    area = area_polygon(polygon if polygon is not None else tuple(bbox))
+    if polygon is not None:
+        area = area_polygon(polygon)
+    else:
+        assert bbox is not None  # exactly one source was given (checked above)
+        area = area_polygon(tuple(bbox))
     if not area.is_valid:
         area = area.buffer(0)
     if area.is_empty:

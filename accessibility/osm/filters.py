@@ -53,7 +53,7 @@ def resolve_filter(network_filter: str | Sequence[str] | None) -> list[str]:
     return filters
 
 
-def parse_way_filter(way_filter: str) -> list[tuple[str, str, re.Pattern | str | None]]:
+def parse_way_filter(way_filter: str) -> list[tuple[str, str, re.Pattern[str] | str | None]]:
     """Parse an Overpass tag filter such as ``["highway"~"^primary$"]["area"!~"yes"]``.
 
     Returns a list of ``(key, op, value)`` clauses with ``op`` one of ``has``,
@@ -64,7 +64,7 @@ def parse_way_filter(way_filter: str) -> list[tuple[str, str, re.Pattern | str |
     DataError
         If the string is not a sequence of ``[...]`` tag clauses.
     """
-    clauses = []
+    clauses: list[tuple[str, str, re.Pattern[str] | str | None]] = []
     pos = 0
     text = way_filter.strip()
     while pos < len(text):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 from scipy.spatial import cKDTree
 
 from countylink.accessibility.rail.service import RailRouter
@@ -138,14 +139,14 @@ def county_rail_gaps(
         out["stations"] = (
             out["adcode"]
             .map(
-                grp.apply(
+                # selecting the columns leaves the grouping column out of each group
+                grp[["station_name", "n_trains"]].apply(
                     lambda g: ", ".join(
                         f"{n} ({k})"
                         for n, k in g.sort_values("n_trains", ascending=False)[["station_name", "n_trains"]].itertuples(
                             index=False
                         )
-                    ),
-                    include_groups=False,
+                    )
                 )
             )
             .fillna("")
@@ -192,8 +193,8 @@ def county_rail_gaps(
     else:
         lk = st.drop_duplicates("station_name").set_index("station_name")
         for prefix in ("nearest_station", "nearest_hsr"):
-            names = out[prefix]
-            known = names.where(names.isin(lk.index))
+            nearest_names = out[prefix]
+            known = nearest_names.where(nearest_names.isin(lk.index))
             lon2 = known.map(lk["lon"]).astype(float)
             lat2 = known.map(lk["lat"]).astype(float)
             est = crowfly_travel(slon, slat, lon2.to_numpy(), lat2.to_numpy())
@@ -296,7 +297,7 @@ def od_rail_metrics(
         out[f"{end}_gap_class"] = codes.map(g["gap_class"]).astype(object)
         out[f"{end}_rail_station"] = codes.map(g["nearest_served"]).astype(object)
         out[f"{end}_rail_station_km"] = codes.map(g["nearest_served_km"]).astype(float)
-    rows = []
+    rows: list[tuple[float, int | NAType | None, str, bool]] = []
     for a, b in zip(out["origin_rail_station"], out["destination_rail_station"]):
         if not isinstance(a, str) or not isinstance(b, str):
             rows.append((np.nan, pd.NA, "", False))

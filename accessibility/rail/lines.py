@@ -157,7 +157,7 @@ def rail_lines_from_osm(
         {
             "line_name": col("name").fillna("").astype(str),
             "kind": "osm_rail",
-            "highspeed": hs.astype(str).eq("yes").astype("boolean").where(hs.notna(), pd.NA),
+            "highspeed": hs.astype(str).eq("yes").astype("boolean").where(hs.notna()),  # NA where unknown
             "usage": usage,
             "service": col("service"),
             "freight": freight,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 
 
 def normalise_station_name(name: object) -> str:
@@ -71,7 +72,7 @@ def match_station_names(names: Iterable[str], known: Iterable[str]) -> pd.DataFr
         ``rule`` (``exact``, a rule name, or ``unmatched``).
     """
     known_set = {normalise_station_name(k) for k in known}
-    out = []
+    out: list[tuple[str, str | NAType, str]] = []
     for raw in dict.fromkeys(names):
         n = normalise_station_name(raw)
         if n in known_set:

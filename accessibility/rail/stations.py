@@ -105,7 +105,7 @@ class StationReport:
 # --------------------------------------------------------------------------- station files
 
 
-def _pick(columns: Sequence[str], aliases: Sequence[str]) -> str | None:
+def _pick(columns: Iterable[str], aliases: Sequence[str]) -> str | None:
     lower = {str(c).lower(): c for c in columns}
     for a in aliases:
         if a.lower() in lower:

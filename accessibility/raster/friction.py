@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import geopandas as gpd
 import numpy as np
@@ -56,6 +56,10 @@ OFFROAD_WALK_KPH = 5.0
 ROAD_CLASS_KPH: dict[str, float] = dict(CHINA_DEFAULT_SPEEDS_KPH)
 
 
+@overload
+def kph_to_min_per_m(kph: float) -> float: ...
+@overload
+def kph_to_min_per_m(kph: np.ndarray) -> np.ndarray: ...
 def kph_to_min_per_m(kph: float | np.ndarray) -> float | np.ndarray:
     """Convert a speed in km/h to a friction in minutes per metre."""
     return 60.0 / (np.asarray(kph, dtype="float64") * 1000.0)

@@ -35,7 +35,7 @@ THRESHOLDS_MIN: tuple[int, ...] = (30, 60, 120)
 
 def zone_labels(
     grid: RasterGrid, zones: gpd.GeoDataFrame, *, id_col: str = "adcode"
-) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+) -> tuple[np.ndarray, pd.Index, dict[int, tuple[int, int]]]:
     """Label every cell with the position (1..n) of the zone holding its centre; 0 = none.
 
     Returns the label array, the zone ids in label order, and ``{label: (row, col)}``

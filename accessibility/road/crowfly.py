@@ -122,7 +122,7 @@ def crowfly_travel(
     index = lon1.index if isinstance(lon1, pd.Series) else None
     arrays = [np.atleast_1d(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2)]
     try:
-        arrays = np.broadcast_arrays(*arrays)
+        arrays = list(np.broadcast_arrays(*arrays))
     except ValueError as exc:
         raise DataError(f"coordinate arrays have different lengths: {[len(a) for a in arrays]}") from exc
     dist = great_circle_km(*arrays)

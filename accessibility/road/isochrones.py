@@ -120,7 +120,7 @@ def isochrones(
         raise DataError("isochrone thresholds must be positive minutes")
     if not buffer_m > 0:
         raise DataError("buffer_m must be positive")
-    nodes, snap = snap_points(network, pts["lon"], pts["lat"], max_snap_m=max_snap_m)
+    nodes, snap = snap_points(network, pts["lon"].to_numpy(float), pts["lat"].to_numpy(float), max_snap_m=max_snap_m)
     ok = nodes >= 0
     if not ok.any():
         raise DataError(f"no point lies within {max_snap_m:,.0f} m of the road network")
