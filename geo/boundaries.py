@@ -115,7 +115,7 @@ def _polygonal(geom):
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         return shapely.MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
     parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
-    polys = []
+    polys: list[shapely.Polygon] = []
     for g in parts:
         polys.extend(g.geoms if g.geom_type == "MultiPolygon" else [g])
     return shapely.MultiPolygon(polys)

@@ -50,7 +50,7 @@ def programme_summary(pairs: dict[str, pd.DataFrame]) -> pd.DataFrame:
         seats = [c for c in ("helper_seat_kind", "helped_seat_kind") if c in layer.columns]
         if seats:
             # a synthetic seat (polygon pole) is not where the county government is: say how many pairs use one
-            row["pairs_with_synthetic_seat"] = int(layer[seats].eq("synthetic").any(axis=1).sum())
+            row["pairs_with_synthetic_seat"] = int((layer[seats] == "synthetic").any(axis=1).sum())
         if "helped_gap_class" in layer.columns:
             row["helped_without_passenger_rail"] = int(
                 layer["helped_gap_class"].isin(["no_rail", "line_no_station"]).sum()

@@ -153,7 +153,9 @@ def counties_along(
     if name_col not in counties.columns:
         raise DataError(f"counties have no {name_col!r} column")
     cty = counties.to_crs(4326) if counties.crs is not None else counties
-    names, codes, counts = [], [], []
+    names: list[str | None] = []
+    codes: list[str | None] = []
+    counts: list[int] = []
     for geom in routes.geometry:
         if geom is None or geom.is_empty:
             names.append(None)

@@ -164,6 +164,7 @@ def build_road_network(
         )
     kind, value = next(iter(given.items()))
     if kind == "graphml":
+        assert graphml is not None  # the one given source
         graph = load_road_network(graphml)
         if not all("travel_time" in d for _, _, d in graph.edges(data=True)):
             graph = finish_graph(graph, default_speeds_kph=default_speeds_kph, strongly_connected=strongly_connected)

@@ -37,6 +37,7 @@ from typing import Any, Literal
 import networkx as nx
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
@@ -216,7 +217,7 @@ def points_frame(frame: Any, name: str) -> pd.DataFrame:
 
 
 def snap_points(
-    network: RoutingNetwork, lon: np.ndarray, lat: np.ndarray, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
+    network: RoutingNetwork, lon: ArrayLike, lat: ArrayLike, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest graph node index and great-circle snap distance (m) of each point.
 
@@ -399,14 +400,14 @@ def hierarchy(network: RoutingNetwork) -> ch.ContractionHierarchy:
     return cached
 
 
-def _resolve_engine(network: RoutingNetwork, engine: str, n_origins: int) -> str:
+def _resolve_engine(network: RoutingNetwork, engine: str, n_origins: int) -> Engine:
     if engine not in ("auto", "ch", "dijkstra"):
         raise DataError(f"engine must be 'auto', 'ch' or 'dijkstra', got {engine!r}")
     if engine == "auto":
         return choose_engine(network, n_origins)
     if engine == "ch" and _packed_weights(network) is None:
         return "dijkstra"  # no exact packing: only the predecessor-tree fallback is exact
-    return engine
+    return "ch" if engine == "ch" else "dijkstra"
 
 
 def _redo_risky(network: RoutingNetwork, src, dst, time_s: np.ndarray, dist_m: np.ndarray) -> None:
@@ -525,7 +526,7 @@ def _constant_strings(value: str, n: int) -> Any:
         import pyarrow as pa
 
         column = pa.chunked_array([pa.repeat(pa.scalar(value, pa.large_string()), n)])
-        return pd.arrays.ArrowStringArray(column, dtype=dtype)
+        return pd.arrays.ArrowStringArray(column, dtype=dtype)  # type: ignore[call-arg]  # stubs lack pandas 3's dtype=
     except (ImportError, TypeError, ValueError, AttributeError):
         return value
 
@@ -602,7 +603,9 @@ def _result(
         engine = _resolve_engine(network, engine, len(np.unique(o_node[o_node >= 0])))
     if not pairs and engine == "ch":
         # the whole table in one compiled pass over the pairs, unless a route needs the exact redo
-        _, vmax = _packed_weights(network)
+        packed = _packed_weights(network)
+        assert packed is not None  # _resolve_engine picks "ch" only with an exact packing
+        _, vmax = packed
         block, unreachable, risky = hierarchy(network).result_block(
             o_node, d_node, o_snap, d_snap, speed=speed, vmax=vmax, len_scale=_LEN_SCALE, max_ms=_MAX_MS
         )
