@@ -116,7 +116,8 @@ def run_pipeline(
         layers = steps.build_layers(scope, res)
         with log.timed("maps"):
             steps.maps(layers, res)
-        summary = write_layers(layers, tmp)
+        with log.timed("write layers"):
+            summary = write_layers(layers, tmp)
         progs_table = programme_summary(layers.pairs)
         progs_table.to_csv(tmp / "summary_programmes.csv", index=False)
         summary.to_csv(tmp / "summary.csv", index=False)

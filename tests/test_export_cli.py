@@ -210,7 +210,7 @@ def test_failed_write_leaves_previous_file_intact(tmp_path, data_dir, monkeypatc
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(export_mod, "to_rfc7946", boom)
+    monkeypatch.setattr(export_mod, "rfc7946_text", boom)
     with pytest.raises(RuntimeError):
         invoke("export", "counties", "--province", "shandong", "-o", str(out), "--data", str(data_dir))
     assert out.read_text(encoding="utf-8") == "previous good file"
