@@ -91,42 +91,72 @@ def service_network(
     coords: dict[str, tuple[float, float]] = {}
     if stations is not None:
         m = match_station_names(names.unique(), stations["station_name"])
-        lookup = m.set_index("name")["matched_name"]
-        names = names.map(lambda n: lookup.get(n) if pd.notna(lookup.get(n)) else n)
-        xy = stations.drop_duplicates("station_name").set_index("station_name")[["lon", "lat"]]
-        coords = {k: (float(a), float(b)) for k, (a, b) in xy.iterrows()}
-    st = st.assign(node=names.to_numpy()).sort_values(["train_no", "seq"])
+        lookup = m.set_index("name")["matched_name"].dropna()
+        names = names.map(lookup).fillna(names)  # matched names, else the stop list's own
+        xy = stations.drop_duplicates("station_name")
+        coords = dict(zip(xy["station_name"], zip(xy["lon"].astype(float).tolist(), xy["lat"].astype(float).tolist())))
+    st = st.assign(node=names.to_numpy()).sort_values(["train_no", "seq"], kind="stable")
 
-    g = nx.Graph()
-    trains: dict[str, tuple[str, tuple[str, ...]]] = {}
-    edge_trains: dict[tuple[str, str], dict[str, set]] = {}
-    for train, grp in st.groupby("train_no", sort=False):
-        seq = tuple(grp["node"])
-        cls = str(train)[0]
-        trains[str(train)] = (cls, seq)
-        for a, b in zip(seq[:-1], seq[1:]):
-            if a == b:
-                continue
-            key = (a, b) if a <= b else (b, a)
-            edge_trains.setdefault(key, {}).setdefault(cls, set()).add(train)
-    for (a, b), by_cls in edge_trains.items():
-        km = _km(coords, a, b)
-        classes = "".join(sorted(by_cls))
-        fastest = max(spd[c] for c in by_cls)
-        attrs = {
-            "classes": classes,
-            "n_trains": sum(len(v) for v in by_cls.values()),
-            "hsr": any(c in HSR_CLASSES for c in by_cls),
-            "km": km,
-            "min_time_min": km * DETOUR_FACTOR / fastest * 60 if np.isfinite(km) else np.nan,
+    # consecutive stops of each train, from arrays (no Python loop over trains or stops)
+    train = st["train_no"].astype(str).to_numpy()
+    node = st["node"].astype(str).to_numpy()
+    nxt = np.flatnonzero((train[1:] == train[:-1]) & (node[1:] != node[:-1]))
+    a_nodes, b_nodes = node[nxt], node[nxt + 1]
+    first = a_nodes <= b_nodes
+    hops = pd.DataFrame(
+        {
+            "a": np.where(first, a_nodes, b_nodes),
+            "b": np.where(first, b_nodes, a_nodes),
+            "cls": np.array([t[0] for t in train[nxt]], dtype=object),
+            "train": train[nxt],
         }
-        attrs.update({f"n_trains_{c}": len(v) for c, v in by_cls.items()})
-        g.add_edge(a, b, **attrs)
+    ).drop_duplicates()
+    per_class = hops.groupby(["a", "b", "cls"], sort=False)["train"].nunique().unstack("cls")
+    # keep the order in which trains first run each segment (node order breaks routing ties)
+    per_class = per_class.reindex(pd.MultiIndex.from_frame(hops[["a", "b"]].drop_duplicates()))
+    classes = [c for c in per_class.columns]
+    counts = per_class.fillna(0).astype(int)
+    edges = counts.index.to_frame(index=False)
+    lon = {k: v[0] for k, v in coords.items()}
+    lat = {k: v[1] for k, v in coords.items()}
+    km = great_circle_km(
+        edges["a"].map(lon).to_numpy(float),
+        edges["a"].map(lat).to_numpy(float),
+        edges["b"].map(lon).to_numpy(float),
+        edges["b"].map(lat).to_numpy(float),
+    )
+    has = counts.to_numpy() > 0
+    fastest = np.where(has, np.array([spd[c] for c in classes], dtype=float), 0.0).max(axis=1)
+    edge_classes = ["".join(sorted(c for c, h in zip(classes, row) if h)) for row in has]
+    hsr_cols = [i for i, c in enumerate(classes) if c in HSR_CLASSES]
+    is_hsr = has[:, hsr_cols].any(axis=1) if hsr_cols else np.zeros(len(edges), bool)
+    minutes = np.where(np.isfinite(km), km * DETOUR_FACTOR / fastest * 60, np.nan)
+    cnt = counts.to_numpy()
+    n_trains = cnt.sum(axis=1)
+    g = nx.Graph()
+    attrs = []
+    for i in range(len(edges)):
+        d = {
+            "classes": edge_classes[i],
+            "n_trains": int(n_trains[i]),
+            "hsr": bool(is_hsr[i]),
+            "km": float(km[i]),
+            "min_time_min": float(minutes[i]),
+        }
+        d.update({f"n_trains_{c}": int(cnt[i, j]) for j, c in enumerate(classes) if has[i, j]})
+        attrs.append(d)
+    g.add_edges_from(zip(edges["a"], edges["b"], attrs))
+    # per-train stop sequences (kept on the graph for routing with train changes)
+    starts = np.flatnonzero(np.r_[True, train[1:] != train[:-1]])
+    bounds = np.r_[starts, len(train)].tolist()
+    node_list = node.tolist()
+    trains: dict[str, tuple[str, tuple[str, ...]]] = {
+        train[a]: (train[a][0], tuple(node_list[a:b])) for a, b in zip(bounds[:-1], bounds[1:])
+    }
     per_node = st.groupby("node")["train_no"].nunique()
-    for n in g.nodes:
-        g.nodes[n]["n_trains"] = int(per_node.get(n, 0))
-        if n in coords:
-            g.nodes[n]["lon"], g.nodes[n]["lat"] = coords[n]
+    nx.set_node_attributes(g, {n: int(per_node.get(n, 0)) for n in g.nodes}, "n_trains")
+    nx.set_node_attributes(g, {n: coords[n][0] for n in g.nodes if n in coords}, "lon")
+    nx.set_node_attributes(g, {n: coords[n][1] for n in g.nodes if n in coords}, "lat")
     g.graph.update(source=sl.source, year=sl.year, speeds=spd, trains=trains, detour_factor=DETOUR_FACTOR)
     return g
 
