@@ -1,5 +1,7 @@
 """Freight-cost and pairing layers: the ``cost_<programme>`` and ``assignment_<programme>`` tables.
 
+Why one module of this size: the cost and the assignment tables share the freight inputs and the pair-to-county plumbing.
+
 ``cost_<programme>`` has one row per pair of the programme:
 
 ======================== ====================================================

@@ -1,5 +1,7 @@
 """One declaration of every layer's columns: dtype kind, unit, meaning and allowed values.
 
+Why one module of this size: it is the one place that declares every layer's columns, by design (the issue asks for a single declaration).
+
 Each layer the product builds (``counties``, ``pairs``, ``stations``,
 ``rail_lines``, ``gaps``, ``corridors``, ``isochrones``, ``cost``,
 ``assignment``, ``access``, ``access_helped``) and each table it reads

@@ -1,5 +1,7 @@
 """The steps of a run, as plain functions.
 
+Why one module of this size: the steps of one run, read top to bottom in the order build_layers calls them.
+
 Each step takes the layers it needs and the shared :class:`RunResources` and
 returns new layers; it never changes a layer it was given. :func:`build_layers`
 calls them in order and assigns the results to :class:`RunLayers` fields.

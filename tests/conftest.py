@@ -217,7 +217,14 @@ def run_context(data_dir, rail_data, tmp_path_factory) -> InMemoryRun:
     from countylink.pipeline import RunLog, RunResources, build_layers, resolve_scope
     from countylink.pipeline import steps as run_steps
 
-    res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
+    # no road network at all (use_highways=False): the fallback path, crow-fly figures, walking + drive-estimate
+    # surfaces; the default routed run is `main_run`
+    res = RunResources(
+        data_dir=data_dir,
+        out_dir=tmp_path_factory.mktemp("run"),
+        log=RunLog(progress=lambda m: None),
+        use_highways=False,
+    )
     with warnings.catch_warnings(), _reusing(rail_data, data_dir):
         warnings.simplefilter("ignore")  # unmatched-station reports of the rail step
         layers = build_layers(resolve_scope(all_programmes=True), res, cost_layers=False)

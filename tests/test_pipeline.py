@@ -42,18 +42,51 @@ def test_run_writes_every_layer_for_both_programmes(run_dir):
     assert (summary["rows"] > 0).all()
 
 
-def test_run_travel_figures_are_labelled_estimates(run_dir):
-    for prog, n in (("shandong-2024", 10), ("zhejiang-2023", 18)):
+def test_default_run_routes_on_the_national_highway_network(run_dir):
+    """No --network: pairs, corridors and isochrones are routed on scgraph-data's highway network."""
+    for prog, n, routed in (("shandong-2024", 10, 8), ("zhejiang-2023", 18, 17)):
         feats = json.loads((run_dir / f"pairs_{prog}.geojson").read_text(encoding="utf-8"))["features"]
         assert len(feats) == n
         props = [f["properties"] for f in feats if f["properties"]["helper_adcode"]]
-        assert {p["method"] for p in props} == {"crowfly_estimate"}
-        assert all(p["road_time_min"] > 0 for p in props)
+        methods = [p["method"] for p in props]
+        assert methods.count("highway_network") == routed
+        assert all(p["road_time_min"] > 0 and p["road_km"] >= 0.9 * p["crowfly_km"] for p in props)
+        # a pair the network cannot connect is a labelled estimate with its reason, never silent
+        for p in props:
+            assert (p["method"] == "crowfly_estimate") == bool(p["road_unrouted_reason"]), p
+        corridors = gpd.read_file(run_dir / f"corridors_{prog}.geojson")
+        assert len(corridors) == len(props)
+        assert corridors.geometry.notna().sum() == routed
+        assert (corridors.loc[corridors.geometry.notna(), "n_counties"] >= 1).all()
+        assert (run_dir / f"isochrones_{prog}.geojson").exists()
+    zj = gpd.read_file(run_dir / "pairs_zhejiang-2023.geojson").set_index("helper_name")
+    # 玉环 snaps to a fragment the coarse network does not join to the mainland (漩门 dam missing)
+    assert (
+        zj.at["玉环市", "method"] == "crowfly_estimate" and "not connected" in zj.at["玉环市", "road_unrouted_reason"]
+    )
+    sd = gpd.read_file(run_dir / "pairs_shandong-2024.geojson").set_index("helped_name")
+    # seed 000: 山亭–即墨 "about 4 hours by car"
+    assert 200 < sd.at["山亭区", "road_time_min"] < 300
     progs = pd.read_csv(run_dir / "summary_programmes.csv").set_index("programme")
     assert progs.loc["shandong-2024", "pairs"] == 10 and progs.loc["zhejiang-2023", "pairs"] == 18
+    assert progs.loc["shandong-2024", "pairs_routed"] == 8 and progs.loc["zhejiang-2023", "pairs_routed"] == 17
     # seed 000: none of Shandong's 10 helped counties has passenger rail
     assert progs.loc["shandong-2024", "helped_without_passenger_rail"] == 10
     helped = pd.read_csv(run_dir / "access_helped_zhejiang-2023.csv")
+    assert len(helped) == 18 and set(helped["method"]) == {"friction_highway_network"}
+    assert helped["area_share_within_60min"].between(0, 1).all()
+    notes = (run_dir / "NOTES.txt").read_text(encoding="utf-8")
+    assert "玉环市–仙居县" in notes and "national highway network" in notes
+
+
+def test_run_without_a_road_network_labels_crowfly_estimates(run_context):
+    """The fallback (no network at all): crow-fly road figures and the walking / drive-estimate surfaces."""
+    for prog, n in (("shandong-2024", 10), ("zhejiang-2023", 18)):
+        layer = run_context.layers.pairs[prog]
+        assert len(layer) == n
+        known = layer[layer["helper_adcode"].notna()]
+        assert set(known["method"]) == {"crowfly_estimate"} and (known["road_time_min"] > 0).all()
+    helped = run_context.layers.access_helped["zhejiang-2023"]
     assert len(helped) == 18 and set(helped["crowfly_method"]) == {"crowfly_estimate"}
     assert helped["crowfly_area_share_within_60min"].between(0, 1).all()
     # walking alone reaches far less area than the drive estimate

@@ -1,5 +1,7 @@
 """Read and clip the national road and rail networks shipped by PyPI ``scgraph-data``.
 
+Why one module of this size: parsing, caching and clipping of the one package's two networks share their array format.
+
 ``scgraph-data`` (MIT; built April 2024 from OpenStreetMap, so also
 "© OpenStreetMap contributors", ODbL) ships ``world_highways`` and
 ``world_railways`` as Python modules holding two literals: ``graph[i] = {j: km}``

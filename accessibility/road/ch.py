@@ -1,5 +1,7 @@
 """Contraction hierarchy (CH) for exact many-to-many travel time and length.
 
+Why one module of this size: the numba kernels (contraction, witness search, bucket queries) share heap and adjacency helpers that must be compiled together.
+
 The road graph's edges carry one exact integer weight each: whole milliseconds
 in the high 32 bits and whole centimetres in the low 32 bits of an int64
 (:func:`packed_edge_weights`). Integer sums are exact, so the shortest packed

@@ -1,5 +1,7 @@
 """The coarse national highway network (scgraph-data ``world_highways``): routing without OSM downloads.
 
+Why one module of this size: loading, connectivity reasons and routing on this one network belong together; the generic routing lives in travel_time.
+
 The network (see :mod:`countylink.accessibility.osm.scgraph_data`) is an
 undirected set of straight segments between simplified OpenStreetMap nodes,
 with lengths in km and nothing else: no road class, speed or one-way. It is

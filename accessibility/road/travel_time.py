@@ -1,5 +1,7 @@
 """Many-to-many travel times and distances on a road graph.
 
+Why one module of this size: snapping, the two engines' dispatch and the array-built result table form one routing API whose parts only make sense together.
+
 The graph is turned once into a compressed sparse row (CSR) matrix of edge
 travel times (:func:`prepare_network`; parallel edges keep the fastest). Two
 engines answer the same objective -- the fastest route at 1 ms resolution, ties
