@@ -162,5 +162,7 @@ def cost(programme, registry, fmt, output, params_file, overrides, data) -> None
     from countylink.layers.cost import cost_layer
 
     ctx = load_context(programme, registry=registry, data=data, params_file=params_file, overrides=overrides)
-    layer = cost_layer(ctx.pairs, counties=ctx.counties, freight=ctx.freight, params=ctx.params)
+    layer = cost_layer(
+        ctx.pairs, counties=ctx.counties, freight=ctx.freight, params=ctx.params, road_network=ctx.road_network
+    )
     emit(layer, fmt=fmt, output=output, table_columns=COST_TABLE_COLUMNS, footer=layer.attrs.get("notes", []))

@@ -125,6 +125,7 @@ def pairs(
         ctx.pairs,
         counties=ctx.counties,
         freight=ctx.freight,
+        road_network=ctx.road_network,
         params=ctx.params,
         weights=w or None,
         fixed=_parse_pairs(fixed, "--fix"),

@@ -88,8 +88,8 @@ def logistics_tables(*, data: Path) -> dict[str, str]:
     from countylink.cli.cost import COST_TABLE_COLUMNS
     from countylink.cli.pairs import PAIRS_TABLE_COLUMNS
     from countylink.layers.cost import assignment_table, cost_layer, freight_inputs, summary_lines
-    from countylink.layers.counties import counties_layer
-    from countylink.layers.pairs import build_pairs, programme_province
+    from countylink.pipeline import resolve_scope
+    from countylink.pipeline.tables import pair_inputs
 
     params = load_parameters().reset_index()
     params["value"] = params["value"].map(lambda v: f"{v:.3f}" if abs(v - round(v, 2)) > 1e-9 else f"{v:.2f}")
@@ -114,16 +114,17 @@ def logistics_tables(*, data: Path) -> dict[str, str]:
         )
     }
     for programme in PROGRAMMES:
-        counties = counties_layer((programme_province(programme),), data=data)
-        pairs = build_pairs(programme, counties=counties)
-        cost = cost_layer(pairs, counties=counties, freight=freight)
+        # the run's inputs: pairs with road legs routed on the national highway network
+        inputs = pair_inputs(resolve_scope(programmes=(programme,)), data=data)
+        counties, pairs, network = inputs.counties, inputs.pairs, inputs.road_network
+        cost = cost_layer(pairs, counties=counties, freight=freight, road_network=network)
         cols = [c for c in COST_TABLE_COLUMNS if c != "method"]
         out[f"cost-{programme}"] = (
             markdown_table(pd.DataFrame(cost[cols]), floats=money | {"market_access_share": "{:.3f}"}, na="-")
             + "\n"
             + notes_list(cost.attrs.get("notes", []))
         )
-        table = assignment_table(pairs, counties=counties, freight=freight)
+        table = assignment_table(pairs, counties=counties, freight=freight, road_network=network)
         cols = [c for c in PAIRS_TABLE_COLUMNS if c not in ("fixed", "cost_saving")]
         out[f"assignment-{programme}"] = (
             markdown_table(table[cols], floats=money, na="-") + "\n" + notes_list(summary_lines(table))

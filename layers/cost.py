@@ -182,13 +182,32 @@ def province_cost_matrix(
     freight: FreightInputs,
     params: pd.DataFrame | None = None,
     value: str = "best",
+    road_network=None,
 ) -> pd.DataFrame:
-    """County × county freight cost (yuan/t) between the seats of ``counties`` (crow-fly road legs)."""
+    """County × county freight cost (yuan/t) between the seats of ``counties``.
+
+    Road legs are routed on ``road_network`` (the national highway
+    :class:`~countylink.accessibility.road.travel_time.RoutingNetwork`; pairs it
+    cannot connect, and every pair without a network, are crow-fly estimates).
+    """
     pts = pd.DataFrame(counties[["adcode", "seat_lon", "seat_lat"]])
     if "province" in counties.columns:
         pts["province"] = counties["adcode"].astype(str).str[:2]
+    road = None
+    if road_network is not None:
+        from countylink.accessibility.road.highways import highway_travel_time_matrix
+
+        seats = pd.DataFrame({"id": pts["adcode"].to_numpy(), "lon": pts["seat_lon"], "lat": pts["seat_lat"]})
+        routed = highway_travel_time_matrix(road_network, seats, seats, crowfly_fallback=False, progress=False)
+        road = pd.DataFrame(
+            {
+                "road_km": routed["distance_m"].to_numpy() / 1000.0,
+                "road_time_min": routed["time_s"].to_numpy() / 60.0,
+                "method": routed["method"].to_numpy(),
+            }
+        )
     return lc.cost_matrix(
-        pts, stations=freight.stations, params=params, value=value, rail_distance=freight.rail_distance
+        pts, stations=freight.stations, params=params, value=value, rail_distance=freight.rail_distance, road=road
     )
 
 
@@ -219,6 +238,7 @@ def cost_layer(
     gamma: float = mac.DEFAULT_GAMMA,
     beta: float = mac.DEFAULT_BETA,
     matrix: pd.DataFrame | None = None,
+    road_network=None,
 ) -> gpd.GeoDataFrame:
     """Road versus rail freight cost and market-access share for every pair.
 
@@ -238,6 +258,9 @@ def cost_layer(
         Market-access mass indicator and distance decay.
     matrix
         A precomputed province cost matrix (:func:`province_cost_matrix`).
+    road_network
+        Road network for the matrix's road legs when it is built here (see
+        :func:`province_cost_matrix`); None: crow-fly road legs.
 
     Returns
     -------
@@ -276,7 +299,7 @@ def cost_layer(
 
     scope = _programme_counties(pairs, counties)
     if matrix is None:
-        matrix = province_cost_matrix(scope, freight=freight, params=params)
+        matrix = province_cost_matrix(scope, freight=freight, params=params, road_network=road_network)
     m, years = _mass(scope, mass)
     share = pair_market_access_share(
         pd.DataFrame(
@@ -361,6 +384,7 @@ def assignment_table(
     forbidden: Iterable[tuple[str, str]] | None = None,
     industry: pd.DataFrame | None = None,
     matrix: pd.DataFrame | None = None,
+    road_network=None,
 ) -> pd.DataFrame:
     """Optimal one-to-one pairing of the programme's helpers and helped counties beside the actual one.
 
@@ -386,7 +410,9 @@ def assignment_table(
     helpers = complete["helper_adcode"].astype(str).tolist()
     helped = complete["helped_adcode"].astype(str).tolist()
     if matrix is None:
-        matrix = province_cost_matrix(_programme_counties(complete, counties), freight=freight, params=params)
+        matrix = province_cost_matrix(
+            _programme_counties(complete, counties), freight=freight, params=params, road_network=road_network
+        )
     travel = matrix.loc[helpers, helped]
     gdp = (
         pd.Series(pd.to_numeric(counties["gdp"], errors="coerce").to_numpy(), index=counties["adcode"].astype(str))

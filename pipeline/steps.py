@@ -324,7 +324,13 @@ def cost(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> tuple[P
     costs, assignments = {}, {}
     for programme, layer in pairs.items():
         res.log.progress(f"cost: {programme}")
-        matrix = province_cost_matrix(_programme_counties(layer, counties), freight=freight)
+        # market access and the optimal pairing on the same road network as the pairs (crow-fly only without one)
+        road = res.road_network(pair_provinces({programme: layer}))
+        matrix = province_cost_matrix(
+            _programme_counties(layer, counties),
+            freight=freight,
+            road_network=road.routing if road.highway else None,
+        )
         costs[programme] = cost_layer(layer, counties=counties, freight=freight, matrix=matrix)
         assignments[programme] = assignment_table(layer, counties=counties, freight=freight, matrix=matrix)
         res.log.notes.extend(f"cost_{programme}: {n}" for n in costs[programme].attrs.get("notes", []))

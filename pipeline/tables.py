@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
+    from countylink.accessibility.road.travel_time import RoutingNetwork
     from countylink.layers.cost import FreightInputs
 
 
@@ -71,6 +72,7 @@ class PairInputs:
     pairs: gpd.GeoDataFrame
     freight: FreightInputs
     params: pd.DataFrame | None
+    road_network: RoutingNetwork | None = None  # what the pairs' road legs were routed on
 
 
 def pair_inputs(
@@ -85,12 +87,17 @@ def pair_inputs(
     ``progress`` (a callable taking a message) hears about the slow part
     (freight stations and the rail service network).
     """
+    from countylink.accessibility.road.highways import highway_routing_network
+    from countylink.layers.corridors import join_road_travel, road_travel
     from countylink.layers.cost import freight_inputs
     from countylink.layers.counties import counties_layer
     from countylink.layers.pairs import build_pairs
 
     counties = counties_layer(scope.pair_provinces, data=data)
     pairs = build_pairs(scope.programme, counties=counties, registry=scope.registry_of(scope.programme))
+    # the same road figures as `countylink run`: routed on the national highway network
+    network = highway_routing_network(scope.pair_provinces, progress=False)
+    pairs = join_road_travel(pairs, road_travel(pairs, network=network, highway=True))
     if progress is not None:
         progress(f"{scope.label}: {len(pairs)} pairs; loading freight stations and rail service network ...")
-    return PairInputs(scope.label, counties, pairs, freight_inputs(data=data), params)
+    return PairInputs(scope.label, counties, pairs, freight_inputs(data=data), params, network)

@@ -331,6 +331,7 @@ def cost_matrix(
     params: pd.DataFrame | None = None,
     value: str = "best",
     rail_distance=None,
+    road: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All-pairs logistics cost between county seats (yuan per tonne).
 
@@ -342,12 +343,17 @@ def cost_matrix(
         As in :func:`od_logistics_cost`.
     value
         ``"best"`` (cheaper of the two modes), ``"road"`` or ``"rail"``.
+    road
+        Routed road figures for every ordered pair, origins major (``road_km``,
+        ``road_time_min``, ``method``; e.g. a travel-time matrix of the seats on a
+        road network); pairs without a figure keep the crow-fly estimate.
 
     Returns
     -------
     pandas.DataFrame
-        Square matrix indexed and columned by ``adcode``; diagonal 0. Distances
-        are crow-fly estimates (labelled in :func:`od_logistics_cost`).
+        Square matrix indexed and columned by ``adcode``; diagonal 0. Road legs
+        are routed where ``road`` gives them, else crow-fly estimates (labelled in
+        :func:`od_logistics_cost`).
     """
     for col in ("adcode", "seat_lon", "seat_lat"):
         if col not in points.columns:
@@ -370,6 +376,11 @@ def cost_matrix(
     )
     if "province" in points.columns:
         od["province"] = points["province"].to_numpy()[oi]
+    if road is not None:
+        if len(road) != len(od):
+            raise DataError(f"road figures for {len(road)} pairs, expected {len(od)} (every ordered pair)")
+        for col in ("road_km", "road_time_min", "method"):
+            od[col] = road[col].to_numpy()
     res = od_logistics_cost(od, stations=stations, params=params, rail_distance=rail_distance)
     if value == "road":
         vals = res["road_cost"].to_numpy()

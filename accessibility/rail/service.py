@@ -119,7 +119,7 @@ def service_network(
     edges = counts.index.to_frame(index=False)
     lon = {k: v[0] for k, v in coords.items()}
     lat = {k: v[1] for k, v in coords.items()}
-    km = great_circle_km(
+    km: np.ndarray = great_circle_km(
         edges["a"].map(lon).to_numpy(float),
         edges["a"].map(lat).to_numpy(float),
         edges["b"].map(lon).to_numpy(float),
@@ -129,7 +129,7 @@ def service_network(
     fastest = np.where(has, np.array([spd[c] for c in classes], dtype=float), 0.0).max(axis=1)
     edge_classes = ["".join(sorted(c for c, h in zip(classes, row) if h)) for row in has]
     hsr_cols = [i for i, c in enumerate(classes) if c in HSR_CLASSES]
-    is_hsr = has[:, hsr_cols].any(axis=1) if hsr_cols else np.zeros(len(edges), bool)
+    is_hsr = np.asarray(has[:, hsr_cols].any(axis=1)) if hsr_cols else np.zeros(len(edges), bool)
     minutes = np.where(np.isfinite(km), km * DETOUR_FACTOR / fastest * 60, np.nan)
     cnt = counts.to_numpy()
     n_trains = cnt.sum(axis=1)
