@@ -37,25 +37,15 @@ import numpy as np
 import pandas as pd
 
 from countylink.errors import DataError
-from countylink.files import data_file
+from countylink.files import data_file, read_csv_table
 from countylink.geo.registry import county_registry, match_county_names
+from countylink.layers.indicator_registry import FIRST_YEAR, REGISTRY, unit_factor
 from countylink.layers.schemas import validate_layer
 
 LONG_COLUMNS = ["adcode", "indicator", "value", "unit", "year", "source"]
 
-#: canonical indicator -> (unit, description)
-INDICATORS: dict[str, tuple[str, str]] = {
-    "gdp": ("100m yuan", "GDP (地区生产总值), 亿元"),
-    "gdp_primary": ("100m yuan", "primary sector value added (第一产业), 亿元"),
-    "gdp_secondary": ("100m yuan", "secondary sector value added (第二产业), 亿元"),
-    "gdp_tertiary": ("100m yuan", "tertiary sector value added (第三产业), 亿元"),
-    "gdp_per_capita": ("yuan", "GDP per resident (人均GDP), 元"),
-    "resident_pop": ("10k persons", "resident population (常住人口), 万人"),
-    "budget_revenue": ("100m yuan", "general public budget revenue (一般公共预算收入), 亿元"),
-    "road_km": ("km", "road length inside the county (境内公路里程), km"),
-    "expressway_km": ("km", "expressway length (高速公路里程), km"),
-    "road_freight": ("10k t", "road and waterway freight volume (公路、水路货运量), 万吨"),
-}
+#: canonical indicator -> (unit, description); ranges and unit conversions in :mod:`.indicator_registry`
+INDICATORS: dict[str, tuple[str, str]] = {name: (spec.unit, spec.description) for name, spec in REGISTRY.items()}
 
 ZJ_YEARBOOK = "Zhejiang Statistical Yearbook 2025 (浙江统计年鉴2025), table {table}"
 
@@ -76,7 +66,11 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
     DataFrame
         Long form (:data:`LONG_COLUMNS`), 90 counties.
     """
-    main = pd.read_csv(data_file("economy/zhejiang_county_indicators_2024.csv", data=data), dtype={"adcode": str})
+    main = read_csv_table(
+        data_file("economy/zhejiang_county_indicators_2024.csv", data=data),
+        what="data-pack file",
+        dtype={"adcode": str},
+    )
     cols = {
         "gdp_100m_yuan": "gdp",
         "primary_100m": "gdp_primary",
@@ -114,7 +108,7 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
 
 def _read_zj_raw_table(path: Path, columns: dict[int, str], table: str, reg: pd.DataFrame) -> pd.DataFrame:
     """Read a raw yearbook CSV (3 header rows, county names in column 0)."""
-    raw = pd.read_csv(path, header=None, skiprows=3, dtype=str)
+    raw = read_csv_table(path, what="data-pack file", header=None, skiprows=3, dtype=str)
     raw = raw[raw[0].notna() & (raw[0].str.strip() != "")]
     match = match_county_names(raw[0].str.strip(), registry=reg)
     bad = match["adcode"].isna()
@@ -158,7 +152,7 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
         Long form (:data:`LONG_COLUMNS`).
     """
     path = data_file("economy/shandong_partial/sd_county_indicators.csv", data=data)
-    raw = pd.read_csv(path, dtype=str)
+    raw = read_csv_table(path, what="data-pack file", dtype=str)
     reg = county_registry(["shandong"])
     # "青岛市黄岛区(西海岸新区)" -> drop the bracketed alias before matching
     names = raw["county_name"].str.replace(r"[\(（].*?[\)）]", "", regex=True)
@@ -197,62 +191,127 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
     return out
 
 
-def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zhejiang")) -> pd.DataFrame:
-    """Read a user's indicator file in the long schema.
+def read_indicator_csv(
+    path: str | os.PathLike,
+    *,
+    provinces=("shandong", "zhejiang"),
+    allow: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Read a user's indicator file in the long schema, strictly.
 
     Required columns: ``indicator``, ``value``, ``year``, ``source`` and
-    either ``adcode`` or ``name`` (optionally with ``prefecture``); ``unit``
-    defaults to the canonical unit of a known indicator.
+    ``adcode`` or ``name`` (optionally with ``prefecture``); ``unit`` defaults
+    to the indicator's canonical unit. UTF-8 or GB18030/GBK text.
+
+    Every row must hold a known indicator (:data:`~countylink.layers.indicator_registry.REGISTRY`,
+    case ignored, or one named in ``allow``), a finite value in the indicator's
+    plausible range, a whole-number year from 1949 to this year, a unit of the
+    indicator's quantity (converted: 万元 -> 亿元, 人 -> 万人 ...), a source, and a
+    county: a known adcode, a matched name, and the two agreeing when both
+    are given. A row with an empty value is refused rather than dropped (a
+    dropped row would let an older data-pack figure show instead).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    provinces
+        Provinces whose counties the file may name.
+    allow
+        Indicator names outside the registry to import as they are (their
+        unit is taken as given; no range check).
+
+    Returns
+    -------
+    DataFrame
+        Long form (:data:`LONG_COLUMNS`); ``attrs["report"]`` counts rows read
+        and values converted per unit.
 
     Raises
     ------
     DataError
-        Missing columns, non-numeric values or years, unknown adcodes,
-        unmatched names, or the same county/indicator/year twice.
+        Naming the file, the problem and its line numbers (the first few problems).
     """
+    from datetime import date
+
     p = Path(path)
-    if not p.is_file():
-        raise DataError(f"indicator file not found: {p}")
-    try:
-        df = pd.read_csv(p, dtype=str)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"indicator file {p} is not a readable CSV: {exc}") from None
-    need = {"indicator", "value", "year", "source"}
-    missing = sorted(need - set(df.columns))
-    if missing or not ({"adcode", "name"} & set(df.columns)):
-        missing += [] if {"adcode", "name"} & set(df.columns) else ["adcode or name"]
+    df = read_csv_table(p, what="indicator file", dtype=str, keep_default_na=False)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    need = ["indicator", "value", "year", "source"]
+    missing = [c for c in need if c not in df.columns]
+    if not {"adcode", "name"} & set(df.columns):
+        missing.append("adcode or name")
+    if missing:
         raise DataError(f"indicator file {p}: missing column(s) {', '.join(missing)}")
-    values = pd.to_numeric(df["value"], errors="coerce")
-    bad = values.isna() & df["value"].notna() & (df["value"].str.strip() != "")
-    if bad.any():
-        rows = ", ".join(f"line {i + 2}: {df.at[i, 'value']!r}" for i in df.index[bad][:5])
-        raise DataError(f"indicator file {p}: {int(bad.sum())} non-numeric value(s) ({rows})")
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = df.index[years.isna()][0]
-        raise DataError(f"indicator file {p}: year must be a whole number (line {i + 2}: {df.at[i, 'year']!r})")
-    reg = county_registry(provinces)
-    if "adcode" in df.columns and df["adcode"].notna().all():
-        codes = df["adcode"].str.strip()
-        unknown = sorted(set(codes) - set(reg["adcode"]))
-        if unknown:
-            raise DataError(f"indicator file {p}: unknown adcode(s) {', '.join(unknown[:10])}")
-    else:
-        m = match_county_names(df["name"], registry=reg, prefectures=df.get("prefecture"))
-        if m["adcode"].isna().any():
-            lost = m.loc[m["adcode"].isna(), "input_name"].tolist()
-            raise DataError(f"indicator file {p}: {len(lost)} county name(s) not matched: {', '.join(lost[:10])}")
-        codes = m["adcode"]
-    canonical = df["indicator"].str.strip().map(lambda s: INDICATORS.get(s, ("",))[0])
-    unit = df["unit"].fillna(canonical) if "unit" in df.columns else canonical
+    if df.empty:
+        raise DataError(f"indicator file {p} has a header but no rows")
+
+    def cell(col: str) -> pd.Series:
+        return df[col].astype(str).str.strip() if col in df.columns else pd.Series("", index=df.index, dtype=str)
+
+    problems: list[str] = []
+
+    def refuse(mask: pd.Series, what: str, shown: pd.Series | None = None) -> None:
+        if mask.any():
+            idx = df.index[mask.to_numpy()]
+            items = [f"{i + 2}" + (f" ({shown.at[i]!r})" if shown is not None else "") for i in idx[:5]]
+            more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
+            problems.append(f"{what} on line {', '.join(items)}{more}")
+
+    allowed_extra = {a.strip().lower() for a in allow}
+    indicator = cell("indicator").str.lower()
+    known = indicator.isin(list(REGISTRY))
+    refuse(
+        ~known & ~indicator.isin(allowed_extra),
+        f"unknown indicator (known: {', '.join(REGISTRY)}; allow another explicitly)",
+        cell("indicator"),
+    )
+    raw_value = cell("value")
+    value = pd.to_numeric(raw_value, errors="coerce").astype(float)
+    refuse(raw_value == "", "empty value (give the figure or remove the row)")
+    refuse((raw_value != "") & value.isna(), "non-numeric value", raw_value)
+    finite = value.abs() < np.inf
+    refuse(value.notna() & ~finite, "non-finite value", raw_value)
+    raw_year = cell("year")
+    year = pd.to_numeric(raw_year, errors="coerce").astype(float)
+    last = date.today().year
+    refuse(
+        ~((year.abs() < np.inf) & (year % 1 == 0) & year.between(FIRST_YEAR, last)),
+        f"year must be a whole number from {FIRST_YEAR} to {last}",
+        raw_year,
+    )
+    refuse(cell("source") == "", "empty source (say where the figure comes from)")
+    unit_given = cell("unit")
+    canonical_unit = indicator.map(lambda i: REGISTRY[i].unit if i in REGISTRY else "")
+    unit_in = unit_given.where(unit_given != "", canonical_unit)
+    factor = pd.Series(
+        [unit_factor(i, u) if i in REGISTRY else 1.0 for i, u in zip(indicator, unit_in, strict=True)],
+        index=df.index,
+        dtype=float,
+    )
+    refuse(
+        known & factor.isna(), "unit is not one of the indicator's quantity (e.g. 亿元, 万元, 万人, 人, km)", unit_in
+    )
+    value = value * factor
+    low = indicator.map(lambda i: REGISTRY[i].low if i in REGISTRY else -np.inf).astype(float)
+    high = indicator.map(lambda i: REGISTRY[i].high if i in REGISTRY else np.inf).astype(float)
+    refuse(
+        known & (value.abs() < np.inf) & ((value < low) | (value > high)),
+        "value outside the indicator's plausible range (GDP >= 0 ...; check the unit)",
+        raw_value,
+    )
+    codes = _county_codes(df, cell, provinces, refuse)
+    if problems:
+        more = f"; and {len(problems) - 4} more problem(s)" if len(problems) > 4 else ""
+        raise DataError(f"indicator file {p}: {'; '.join(problems[:4])}{more}")
     out = pd.DataFrame(
         {
             "adcode": codes,
-            "indicator": df["indicator"].str.strip(),
-            "value": values,
-            "unit": unit,
-            "year": years.astype(int),
-            "source": df["source"],
+            "indicator": indicator,
+            "value": value,
+            "unit": np.where(known, canonical_unit, unit_in),
+            "year": year.astype(int),
+            "source": cell("source"),
         }
     )
     dup = out.duplicated(["adcode", "indicator", "year"], keep=False)
@@ -262,7 +321,42 @@ def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zheji
             f"indicator file {p}: {int(dup.sum())} duplicated county/indicator/year rows "
             f"(first: {d['adcode']} {d['indicator']} {d['year']})"
         )
-    return validate_layer("indicators", _long(out.dropna(subset=["value"])), source=f"indicator file {p}:")
+    converted = unit_in[known & (factor != 1.0)]
+    by_unit = {str(u): int(n) for u, n in converted.value_counts().items()}
+    report = {"rows": len(out), "converted": by_unit}
+    if by_unit:
+        what = ", ".join(f"{n} from {u}" for u, n in by_unit.items())
+        warnings.warn(f"indicator file {p}: values converted to the canonical units ({what})", stacklevel=2)
+    long = validate_layer("indicators", _long(out), source=f"indicator file {p}:")
+    long.attrs["report"] = report
+    return long
+
+
+def _county_codes(df: pd.DataFrame, cell, provinces, refuse) -> pd.Series:
+    """Each row's adcode: the given code, else the matched name; refuse unknown, unmatched and disagreeing ones."""
+    reg = county_registry(provinces)
+    codes, names = cell("adcode"), cell("name")
+    refuse((codes == "") & (names == ""), "no county (adcode and name both empty)")
+    refuse((codes != "") & ~codes.isin(set(reg["adcode"])), "unknown adcode", codes)
+    by_name = pd.Series(None, index=df.index, dtype=object)
+    named = names != ""
+    if named.any():
+        prefectures = cell("prefecture")[named] if "prefecture" in df.columns else None
+        m = match_county_names(names[named], registry=reg, prefectures=prefectures)
+        by_name[named] = m["adcode"].to_numpy()
+    refuse((codes == "") & named & by_name.isna(), "county name not matched (add a prefecture or the adcode)", names)
+    refuse(
+        (codes != "") & by_name.notna() & (codes != by_name),
+        "adcode and name disagree (fix one of them)",
+        codes + " " + names,
+    )
+    return codes.where(codes != "", by_name)
+
+
+def replace_report(base: pd.DataFrame, user: pd.DataFrame) -> int:
+    """How many data-pack values (same county, indicator and year) a user's table replaces."""
+    keys = ["adcode", "indicator", "year"]
+    return len(base[keys].merge(user[keys].drop_duplicates(), on=keys))
 
 
 def default_indicators(*, data: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -1,0 +1,374 @@
+"""Reliability (issue #15): one error path, atomic outputs, the run's output folder, real faults.
+
+Faults are real where the machine allows: a full disk is a small tmpfs mounted in a
+private mount namespace (``unshare -m``, as root), a read-only folder a read-only bind
+mount, a permission failure a path whose parent is a file (root ignores mode bits);
+signals go to a real ``countylink run`` subprocess. Where a namespace cannot be made,
+ENOSPC is injected at ``os.fsync``, the lowest call of every atomic write.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from countylink.cli import main
+from countylink.errors import EnvironmentProblem
+from countylink.files import atomic_output, read_csv_table
+from countylink.pipeline import steps
+from countylink.pipeline.run import MANIFEST, check_manifest, run_pipeline
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def error_line(res) -> str:
+    """The one error line of a failed command (and nothing that looks like a traceback)."""
+    assert "Traceback" not in res.output, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("countylink: error:")]
+    assert len(errors) == 1, res.output
+    return errors[0]
+
+
+def _can_unshare() -> bool:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+UNSHARE = _can_unshare()
+
+
+def run_in_namespace(setup: str, code: str, *, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``setup`` (mount commands) then Python ``code`` in a private mount namespace."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    script = f"{setup} && exec {sys.executable} -c {shlex_quote(textwrap.dedent(code))}"
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def shlex_quote(s: str) -> str:
+    import shlex
+
+    return shlex.quote(s)
+
+
+def cli_code(*args: str) -> str:
+    return f"import sys; from countylink.cli import main; sys.argv = ['countylink', *{list(args)!r}]; main()"
+
+
+# --- 1. one error path ------------------------------------------------------------------------
+
+
+def test_internal_error_is_one_line_with_the_traceback_in_a_file(tmp_path, data_dir, monkeypatch):
+    import countylink.layers.export as export_mod
+
+    def broken(*a, **k):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(export_mod, "rfc7946_text", broken)
+    monkeypatch.setenv("COUNTYLINK_CACHE", str(tmp_path))
+    args = ("export", "counties", "--province", "zhejiang", "-o", tmp_path / "zj.geojson", "--data", data_dir)
+    res = invoke(*args)
+    assert res.exit_code == 3
+    line = error_line(res)
+    assert "internal error ZeroDivisionError: a bug" in line
+    trace = Path(line.split("full traceback in ")[1].split(";")[0])
+    assert trace.parent == tmp_path and "Traceback" in trace.read_text(encoding="utf-8")
+    assert "in broken" in trace.read_text(encoding="utf-8")
+    with pytest.raises(ZeroDivisionError):  # --debug shows the real exception
+        invoke("--debug", *args)
+
+
+def test_os_errors_are_one_line_exit_1(tmp_path, data_dir):
+    # a path whose parent is a file: fails for root too (no permission bits involved)
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = invoke("export", "counties", "--province", "zhejiang", "-o", blocker / "x.geojson", "--data", data_dir)
+    assert res.exit_code == 2 and "is a file; choose an existing folder" in error_line(res)
+    res = invoke("run", "--out", blocker / "out", "--data", data_dir)
+    assert res.exit_code == 2 and "is not a folder" in error_line(res)
+
+
+@pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (else covered by the injected ENOSPC tests)")
+def test_disk_full_during_export_is_one_line_and_leaves_nothing(tmp_path, data_dir):
+    """A real full disk: a 64 KiB tmpfs; the Zhejiang county layer is megabytes."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    out = mnt / "zj.geojson"
+    code = cli_code("export", "counties", "--province", "zhejiang", "-o", str(out), "--data", str(data_dir))
+    res = run_in_namespace(f"mount -t tmpfs -o size=64k tmpfs {mnt}", code)
+    assert res.returncode == 1, res.stderr
+    lines = [x for x in res.stderr.splitlines() if x.startswith("countylink: error:")]
+    assert lines == [f"countylink: error: cannot write {out}: the disk is full: free some space or write elsewhere"]
+    assert "Traceback" not in res.stderr
+
+
+@pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (read-only bind mount)")
+def test_read_only_output_folder_fails_before_the_run(tmp_path, data_dir):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    code = cli_code("run", "--out", str(ro / "out"), "--data", str(data_dir))
+    t0 = time.perf_counter()
+    res = run_in_namespace(f"mount --bind {ro} {ro} && mount -o remount,ro,bind {ro}", code)
+    assert res.returncode == 1, res.stderr
+    assert "the file system is read-only: write elsewhere" in res.stderr and "Traceback" not in res.stderr
+    assert time.perf_counter() - t0 < 30  # refused up front, not after the whole run
+    assert list(ro.iterdir()) == []
+
+
+def test_gbk_file_is_read_with_a_warning(tmp_path):
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("id,name,lon,lat\n1,山亭区,117.46,35.10\n".encode("gbk"))
+    with pytest.warns(UserWarning, match="not UTF-8; read it as GB18030"):
+        frame = read_csv_table(p, what="points file", dtype=str)
+    assert frame.loc[0, "name"] == "山亭区"
+    p.write_bytes(b"id,name\n1,\xff\xfe\xff\n")  # neither UTF-8 nor GB18030
+    with pytest.raises(Exception, match="neither UTF-8 nor GB18030/GBK text; re-save it as UTF-8"):
+        read_csv_table(p, what="points file")
+
+
+def test_malformed_data_pack_csv_is_one_line(tmp_path, data_dir):
+    """A data pack whose county indicator table is broken: no ParserError traceback."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for item in data_dir.iterdir():
+        if item.name != "economy":
+            (pack / item.name).symlink_to(item)
+    (pack / "economy").mkdir()
+    for item in (data_dir / "economy").iterdir():
+        (pack / "economy" / item.name).symlink_to(item)
+    bad = pack / "economy" / "zhejiang_county_indicators_2024.csv"
+    bad.unlink()
+    bad.write_text('adcode,gdp_100m_yuan,year\n330102,"12,3\n330103,1,2,3,4\n', encoding="utf-8")
+    res = invoke("export", "counties", "--province", "zhejiang", "-o", tmp_path / "x.geojson", "--data", pack)
+    assert res.exit_code == 2
+    assert f"data-pack file {bad} is not a well-formed CSV" in error_line(res)
+
+
+# --- 2. atomic outputs ------------------------------------------------------------------------
+
+
+def test_atomic_output_turns_enospc_at_fsync_into_one_sentence(tmp_path, monkeypatch):
+    target = tmp_path / "t.csv"
+    target.write_text("previous", encoding="utf-8")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with (
+        pytest.raises(EnvironmentProblem, match=r"cannot write .*t.csv: the disk is full"),
+        atomic_output(target) as tmp,
+    ):
+        tmp.write_text("new", encoding="utf-8")
+    assert target.read_text(encoding="utf-8") == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["t.csv"]
+
+
+def test_atomic_output_refuses_an_empty_file(tmp_path):
+    with pytest.raises(EnvironmentProblem, match="empty file"), atomic_output(tmp_path / "e.csv") as tmp:
+        tmp.write_bytes(b"")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _big_surface():
+    import pyproj
+    import rasterio.transform
+
+    from countylink.geo.raster import RasterGrid, RasterSurface
+
+    rng = np.random.default_rng(15)
+    values = rng.random((600, 600)) * 100  # random: compresses badly, about 1.4 MB
+    grid = RasterGrid(
+        pyproj.CRS.from_epsg(32650), rasterio.transform.from_origin(500_000, 4_000_000, 100, 100), 600, 600
+    )
+    return RasterSurface(values=values, grid=grid, kind="travel_time", units="min", method="test", tags={})
+
+
+def test_truncated_geotiff_is_refused_by_the_read_back(tmp_path, monkeypatch):
+    """GDAL may only warn on a short write: the read-back check catches a file cut short."""
+    import countylink.geo.raster as raster_mod
+    from countylink.geo.raster import verify_geotiff, write_geotiff
+
+    good = tmp_path / "tt.tif"
+    write_geotiff(_big_surface(), good)
+    verify_geotiff(good)  # a complete file passes
+    cut = tmp_path / "cut.tif"
+    cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    with pytest.raises(EnvironmentProblem, match="does not read back"):
+        verify_geotiff(cut)
+    # a writer whose output is cut short before the rename: the previous file stays
+    real = raster_mod.verify_geotiff
+
+    def truncate_then_verify(path):
+        with open(path, "r+b") as fh:
+            fh.truncate(Path(path).stat().st_size // 2)
+        real(path)
+
+    monkeypatch.setattr(raster_mod, "verify_geotiff", truncate_then_verify)
+    before = good.read_bytes()
+    with pytest.raises(EnvironmentProblem, match="does not read back"):
+        write_geotiff(_big_surface(), good)
+    assert good.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tif", "tt.tif"]
+
+
+@pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (else the injected test above)")
+def test_geotiff_on_a_nearly_full_disk_is_not_renamed_into_place(tmp_path):
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    code = f"""
+        import sys
+        sys.path.insert(0, {str(REPO / "tests")!r})
+        from pathlib import Path
+        from test_reliability import _big_surface
+        from countylink.errors import CountylinkError
+        from countylink.geo.raster import write_geotiff
+        target = Path({str(mnt)!r}) / "tt.tif"
+        target.write_bytes(b"previous")
+        try:
+            write_geotiff(_big_surface(), target)
+        except CountylinkError as exc:
+            print("REFUSED", type(exc).__name__, exc)
+        print("LEFT", sorted(p.name for p in target.parent.iterdir()), target.read_bytes()[:8])
+    """
+    res = run_in_namespace(f"mount -t tmpfs -o size=512k tmpfs {mnt}", code)
+    assert "REFUSED EnvironmentProblem" in res.stdout, res.stdout + res.stderr
+    assert "LEFT ['tt.tif'] b'previous'" in res.stdout
+
+
+# --- 2b. the run's output folder ---------------------------------------------------------------
+
+
+@pytest.fixture()
+def quick_run(monkeypatch):
+    """``run`` with counties and pairs only: these tests check the output folder, not the steps."""
+    full = steps.build_layers
+    monkeypatch.setattr(
+        steps,
+        "build_layers",
+        lambda scope, res: full(scope, res, road=False, rail_layers=False, access_layers=False, cost_layers=False),
+    )
+    monkeypatch.setattr(steps, "maps", lambda layers, res: None)
+
+
+def test_run_swaps_the_whole_folder_with_a_manifest(tmp_path, data_dir, quick_run):
+    out = tmp_path / "out"
+    run_pipeline(out_dir=out, data=data_dir, programmes=("zhejiang-2023",), progress=lambda m: None)
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    listed = {f["path"] for f in manifest["files"]}
+    assert listed == {p.name for p in out.iterdir()} - {MANIFEST}
+    assert "counties.geojson" in listed and all(len(f["sha256"]) == 64 for f in manifest["files"])
+    assert check_manifest(out) == []
+    (out / "stale_from_an_old_version.geojson").write_text("{}", encoding="utf-8")
+    (out / "counties.geojson").write_text("{}", encoding="utf-8")
+    assert check_manifest(out) == ["not listed stale_from_an_old_version.geojson", "changed counties.geojson"]
+    # a run killed by a crash (no cleanup) left its staging folder: the next run removes it
+    (tmp_path / ".out.staging-99999-abc").mkdir()
+    run_pipeline(out_dir=out, data=data_dir, programmes=("zhejiang-2023",), progress=lambda m: None)
+    assert not (out / "stale_from_an_old_version.geojson").exists() and check_manifest(out) == []
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_run_refuses_a_folder_that_is_not_a_run(tmp_path, data_dir, quick_run):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.docx").write_text("precious", encoding="utf-8")
+    res = invoke("run", "--out", home, "--data", data_dir, "--programme", "zhejiang-2023")
+    assert res.exit_code == 2 and "holds files that are not a countylink run" in error_line(res)
+    assert [p.name for p in home.iterdir()] == ["thesis.docx"]
+
+
+def test_run_with_disk_full_at_the_end_keeps_the_previous_run(tmp_path, data_dir, quick_run, monkeypatch):
+    out = tmp_path / "out"
+    run_pipeline(out_dir=out, data=data_dir, programmes=("zhejiang-2023",), progress=lambda m: None)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def fsync_fills_up(fd):  # the disk fills while the manifest flushes the staged files
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_fills_up)
+    res = invoke("run", "--out", out, "--data", data_dir, "--programme", "zhejiang-2023")
+    assert res.exit_code == 1 and "the disk is full" in error_line(res)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder, no lock file
+
+
+def _start_run(out: Path, data_dir: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), COUNTYLINK_DATA=str(data_dir))
+    return subprocess.Popen(
+        [sys.executable, "-c", cli_code("run", "--out", str(out), "--programme", "zhejiang-2023")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def _wait_for_staging(proc: subprocess.Popen, parent: Path, name: str, timeout: float = 90) -> None:
+    t0 = time.perf_counter()
+    while not list(parent.glob(f".{name}.staging-*")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.perf_counter() - t0 < timeout, "the run never started staging"
+        time.sleep(0.1)
+
+
+def _earlier_run(out: Path) -> dict[str, bytes]:
+    out.mkdir()
+    (out / "summary.csv").write_text("layer,rows,file\nearlier,1,x\n", encoding="utf-8")
+    (out / MANIFEST).write_text('{"files": []}\n', encoding="utf-8")
+    return {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_signal_removes_staging_and_keeps_the_previous_run(tmp_path, data_dir, signum):
+    out = tmp_path / "out"
+    before = _earlier_run(out)
+    proc = _start_run(out, data_dir)
+    _wait_for_staging(proc, tmp_path, "out")
+    if signum == signal.SIGTERM:  # meanwhile, a second run into the same folder is refused at once
+        second = _start_run(out, data_dir)
+        _, err2 = second.communicate(timeout=60)
+        assert second.returncode == 1, err2
+        assert "another countylink run (pid" in err2 and "is writing" in err2 and "Traceback" not in err2
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signum, err
+    assert f"interrupted ({signal.Signals(signum).name}); partial output was removed" in err
+    assert "Traceback" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # staging and lock gone
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_concurrent_runs_in_process_lock(tmp_path):
+    from countylink.pipeline.run import output_lock
+
+    lock = tmp_path / ".out.lock"
+    with output_lock(lock, what="out"):
+        assert lock.read_text() == str(os.getpid())
+        refused = pytest.raises(EnvironmentProblem, match=rf"another countylink run \(pid {os.getpid()}\)")
+        with refused, output_lock(lock, what="out"):
+            pass
+    assert not lock.exists()
