@@ -31,6 +31,7 @@ from rasterio.enums import Resampling
 
 from countylink.errors import CountylinkError, DataError, EnvironmentProblem
 from countylink.files import atomic_output
+from countylink.geo.crs import parse_crs
 
 NODATA = -9999.0
 
@@ -153,7 +154,7 @@ def open_raster(src: Any, *, assume_crs: Any = None, what: str = "input") -> tup
             raise CountylinkError(
                 f"{what} raster {ds.name} has no CRS; give it one (gdal_edit.py -a_srs) or pass its CRS explicitly"
             )
-        crs = rasterio.crs.CRS.from_user_input(assume_crs)
+        crs = rasterio.crs.CRS.from_wkt(parse_crs(assume_crs, what=f"the CRS given for {what} raster").to_wkt())
     if crs.is_geographic:
         left, bottom, right, top = ds.bounds
         if not (

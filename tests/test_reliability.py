@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -372,3 +373,232 @@ def test_concurrent_runs_in_process_lock(tmp_path):
         with refused, output_lock(lock, what="out"):
             pass
     assert not lock.exists()
+
+
+# --- 3. strict importers ----------------------------------------------------------------------
+
+
+def _indicators(tmp_path, text, name="ind.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+HEAD = "adcode,indicator,value,unit,year,source\n"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # an empty adcode cell and no name column: was KeyError 'name'
+        (HEAD + ",gdp,10,亿元,2024,bulletin\n", "no county \\(adcode and name both empty\\) on line 2"),
+        (
+            HEAD + "330329,gdp,10,亿元,inf,bulletin\n",
+            "year must be a whole number from 1949 to .* on line 2 \\('inf'\\)",
+        ),
+        (HEAD + "330329,gdp,10,亿元,2024.7,bulletin\n", "year must be a whole number .* \\('2024.7'\\)"),
+        (HEAD + "330329,gdp,10,亿元,-5,bulletin\n", "year must be a whole number .* \\('-5'\\)"),
+        (HEAD + "330329,gdp,10,亿元,1e20,bulletin\n", "year must be a whole number .* \\('1e20'\\)"),
+        (HEAD + "330329,gdp,,亿元,2024,bulletin\n", "empty value \\(give the figure or remove the row\\) on line 2"),
+        (HEAD + "330329,gdp,nan,亿元,2024,bulletin\n", "non-finite value|non-numeric value"),
+        (HEAD + "330329,gdp,-3,亿元,2024,bulletin\n", "value outside the indicator's plausible range"),
+        (HEAD + "330329,gdp,inf,亿元,2024,bulletin\n", "non-finite value on line 2 \\('inf'\\)"),
+        (HEAD + "330329,gdp,10,万人,2024,bulletin\n", "unit is not one of the indicator's quantity .* \\('万人'\\)"),
+        (HEAD + "330329,gdp,10,亿元,2024,\n", "empty source \\(say where the figure comes from\\) on line 2"),
+        (HEAD + "330329,hospital_beds,10,beds,2024,bulletin\n", "unknown indicator .* \\('hospital_beds'\\)"),
+        (
+            "adcode,name,indicator,value,year,source\n330329,龙泉市,gdp,10,2024,bulletin\n",
+            "adcode and name disagree \\(fix one of them\\) on line 2 \\('330329 龙泉市'\\)",
+        ),
+    ],
+)
+def test_bad_indicator_rows_are_refused_in_one_line(tmp_path, data_dir, text, message):
+    p = _indicators(tmp_path, text)
+    out = tmp_path / "o.geojson"
+    res = invoke("export", "counties", "--province", "zhejiang", "--indicators", p, "-o", out, "--data", data_dir)
+    assert res.exit_code == 2
+    line = error_line(res)
+    assert line.startswith(f"countylink: error: indicator file {p}: ")
+    assert re.search(message, line), line
+    assert not (tmp_path / "o.geojson").exists()
+
+
+def test_indicator_names_units_and_replacements_are_reported(tmp_path, data_dir):
+    from countylink.layers.indicators import read_indicator_csv
+
+    p = _indicators(
+        tmp_path,
+        HEAD + "330329,GDP,1500000,万元,2024,Taishun bulletin 2025\n330329, Resident_Pop ,321000,人,2024,bulletin\n",
+    )
+    with pytest.warns(UserWarning, match=r"converted to the canonical units \(1 from 万元, 1 from 人\)"):
+        table = read_indicator_csv(p)
+    assert list(table["indicator"]) == ["gdp", "resident_pop"]  # case and spaces ignored: no new column
+    assert table["value"].tolist() == pytest.approx([150.0, 32.1]) and list(table["unit"]) == [
+        "100m yuan",
+        "10k persons",
+    ]
+    assert table.attrs["report"] == {"rows": 2, "converted": {"万元": 1, "人": 1}}
+    res = invoke(
+        "export",
+        "counties",
+        "--province",
+        "zhejiang",
+        "--indicators",
+        p,
+        "-o",
+        tmp_path / "zj.geojson",
+        "--data",
+        data_dir,
+    )
+    assert res.exit_code == 0, res.output
+    assert "your indicator file replaces 2 data-pack value(s)" in res.output
+    zj = json.loads((tmp_path / "zj.geojson").read_text(encoding="utf-8"))
+    taishun = next(f["properties"] for f in zj["features"] if f["properties"]["adcode"] == "330329")
+    assert taishun["gdp"] == pytest.approx(150.0) and taishun["gdp_source"] == "Taishun bulletin 2025"
+    assert "GDP" not in taishun
+
+
+# --- OSM XML, CRS options ---------------------------------------------------------------------
+
+OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+ <node id="1" lat="47.10" lon="9.50"/>
+ <node id="{id2}" lat="{lat2}" lon="9.51"/>
+ <node id="3" lat="47.12" lon="9.52"/>
+ <node id="4" lat="47.13" lon="9.53"/>
+ <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/></way>
+ <way id="11"><nd ref="3"/><nd ref="4"/><nd ref="5"/><tag k="highway" v="primary"/></way>
+ <way id="12"><nd ref="6"/><nd ref="4"/><tag k="highway" v="primary"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(
+    "id2, lat2, message", [("2", "600", "wrong format for coordinate: '600'"), ("abc", "47.11", "illegal id: 'abc'")]
+)
+def test_malformed_osm_xml_is_one_line(tmp_path, id2, lat2, message):
+    osm = tmp_path / "bad.osm"
+    osm.write_text(OSM.format(id2=id2, lat2=lat2), encoding="utf-8")
+    res = invoke("network", "build", "--osm-xml", osm, "-o", tmp_path / "g.graphml")
+    assert res.exit_code == 2
+    assert f"cannot read OSM extract {osm}: {message}" in error_line(res)
+
+
+def test_osm_ways_with_missing_nodes_are_counted(tmp_path):
+    from countylink.accessibility.osm.elements import read_osm_elements
+
+    osm = tmp_path / "holes.osm"
+    osm.write_text(OSM.format(id2="2", lat2="47.11"), encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"2 node\(s\) .* missing .* 2 way\(s\) shortened, 1 of them dropped"):
+        elements = read_osm_elements(osm, network_filter="drive", progress=False)["elements"]
+    assert sorted(e["id"] for e in elements if e["type"] == "way") == [10, 11]
+
+
+def test_invalid_dem_crs_is_one_line(tmp_path, data_dir):
+    res = invoke(
+        "access", "--province", "zhejiang", "--dem", data_dir / "terrain/ASTGTMV003_N36E122_dem.tif",
+        "--dem-crs", "EPSG:99999", "-o", tmp_path / "a.tif", "--data", data_dir,
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "--dem-crs 'EPSG:99999' is not a coordinate reference system" in error_line(res)
+
+
+# --- 4. one point reader --------------------------------------------------------------------------
+
+#: the pack's check point: Jinan railway station, WGS-84 (OSM) and GCJ-02
+JINAN_WGS, JINAN_GCJ = (116.98515, 36.67085), (116.99093, 36.67107)
+
+
+def _points(tmp_path, rows, encoding="utf-8"):
+    p = tmp_path / "pts.csv"
+    p.write_bytes(("id,lon,lat\n" + "".join(f"{r}\n" for r in rows)).encode(encoding))
+    return p
+
+
+def test_points_gcj02_is_warned_about_and_converted(tmp_path):
+    from countylink.geo.points import read_points
+
+    p = _points(tmp_path, [f"jinan,{JINAN_GCJ[0]},{JINAN_GCJ[1]}"])
+    with pytest.warns(UserWarning, match="read as WGS-84; .* --coord-system gcj02"):
+        as_given = read_points(p)
+    assert as_given.loc[0, "lon"] == JINAN_GCJ[0]
+    converted = read_points(p, coord_system="gcj02")
+    assert converted.loc[0, "lon"] == pytest.approx(JINAN_WGS[0], abs=2e-5)
+    assert converted.loc[0, "lat"] == pytest.approx(JINAN_WGS[1], abs=2e-5)
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (["a,117.0,36.6", "a,117.1,36.7"], r"2 rows share an id \(ids must be unique\) on line 2 \('a'\), 3 \('a'\)"),
+        (["a,36.67,116.98", "b,36.6,117.1"], "lon and lat look swapped .* on line 2, 3; swap them"),
+        (["a,117.0,600"], r"lat within ±90 degrees on line 2 \(got 117, 600\)"),
+        (["a,117.0,inf"], "lon/lat missing or not finite numbers on line 2"),
+        (["a,117.0,"], "lon/lat missing or not finite numbers on line 2"),
+        (["a,117.0,north"], r"lat is not a number on line 2 \('north'\)"),
+        ([",117.0,36.6"], "empty id on line 2"),
+    ],
+)
+def test_bad_points_are_refused(tmp_path, rows, message):
+    from countylink.errors import DataError
+    from countylink.geo.points import read_points
+
+    with pytest.raises(DataError, match=message):
+        read_points(_points(tmp_path, rows), coord_system="wgs84")
+
+
+def test_gbk_points_file_is_read(tmp_path):
+    from countylink.geo.points import read_points
+
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("id,lon,lat,名称\n济南站,116.98515,36.67085,济南\n".encode("gbk"))
+    with pytest.warns(UserWarning, match="GB18030"):
+        pts = read_points(p, coord_system="wgs84")
+    assert pts.loc[0, "id"] == "济南站" and pts.loc[0, "名称"] == "济南"
+
+
+def test_matrix_and_scenario_use_the_point_checks(tmp_path, data_dir):
+    bad = _points(tmp_path, ["a,117.0,36.6", "a,117.1,36.7"])
+    res = invoke("matrix", "--network", "highways", "--origins", bad, "--destinations", bad, "-o", tmp_path / "m.csv")
+    assert res.exit_code == 2 and "ids must be unique" in error_line(res)
+    res = invoke(
+        "scenario", "--programme", "zhejiang-2023", "--station-at", "330329", "--lon", "27.6", "--lat", "119.7"
+    )
+    assert res.exit_code == 2 and "--lon/--lat: lon and lat look swapped" in error_line(res)
+    res = invoke(
+        "scenario", "--programme", "zhejiang-2023", "--station-at", "330329", "--lon", "519.7", "--lat", "27.6"
+    )
+    assert res.exit_code == 2 and "lon must be within ±180" in error_line(res)
+
+
+# --- interface --------------------------------------------------------------------------------
+
+
+def test_readme_export_examples_run_as_pasted(tmp_path, data_dir):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    examples = [line for line in readme.splitlines() if line.startswith("countylink export ")]
+    assert examples and not any("|" in line.split("#")[0] for line in examples)  # no shell pipe if pasted
+    registry = tmp_path / "my_pairs.csv"
+    shutil.copy(REPO / "data/programmes/zhejiang-2023.csv", registry)
+    (tmp_path / "official.csv").write_text(
+        HEAD + "330329,gdp,160.5,亿元,2024,Taishun bulletin 2025\n", encoding="utf-8"
+    )
+    example = next(line for line in examples if "--registry" in line)
+    args = example.split()[2:]
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        res = invoke("export", *args, "--data", data_dir)
+    finally:
+        os.chdir(cwd)
+    assert res.exit_code == 0, res.output
+    pairs = json.loads((tmp_path / "mine.geojson").read_text(encoding="utf-8"))
+    taishun = next(f["properties"] for f in pairs["features"] if f["properties"]["helped_adcode"] == "330329")
+    assert taishun["helped_gdp"] == pytest.approx(160.5)
+
+
+def test_format_and_suffix_must_agree(tmp_path, data_dir):
+    out = tmp_path / "zj.geojson"
+    res = invoke("export", "counties", "--province", "zhejiang", "--format", "gpkg", "-o", out, "--data", data_dir)
+    assert res.exit_code == 2 and "zj.geojson names a geojson file but the format asked for is gpkg" in error_line(res)
+    assert not out.exists()
