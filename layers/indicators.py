@@ -23,7 +23,7 @@ Readers
 * :func:`read_shandong_partial` -- the pack's Shandong figures (mostly third-party
   pages; partial-year and conflicting rows are kept out of the wide table).
 * :func:`read_indicator_csv` -- a user's own file in the long schema (the import
-  path for official figures).
+  path for official figures), strictly checked: see :mod:`.indicator_import`.
 """
 
 from __future__ import annotations
@@ -36,26 +36,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from countylink.errors import DataError
 from countylink.files import data_file, read_csv_table
 from countylink.geo.registry import county_registry, match_county_names
-from countylink.layers.indicator_registry import FIRST_YEAR, REGISTRY, unit_factor
+from countylink.layers.indicator_import import LONG_COLUMNS, REGISTRY, _long
+from countylink.layers.indicator_import import read_indicator_csv as read_indicator_csv  # re-exported
+from countylink.layers.indicator_import import replace_report as replace_report  # re-exported
 from countylink.layers.schemas import validate_layer
 
-LONG_COLUMNS = ["adcode", "indicator", "value", "unit", "year", "source"]
-
-#: canonical indicator -> (unit, description); ranges and unit conversions in :mod:`.indicator_registry`
+#: canonical indicator -> (unit, description); ranges and unit conversions in :mod:`.indicator_import`
 INDICATORS: dict[str, tuple[str, str]] = {name: (spec.unit, spec.description) for name, spec in REGISTRY.items()}
 
 ZJ_YEARBOOK = "Zhejiang Statistical Yearbook 2025 (浙江统计年鉴2025), table {table}"
-
-
-def _long(df: pd.DataFrame) -> pd.DataFrame:
-    out = df[LONG_COLUMNS].copy()
-    out["adcode"] = out["adcode"].astype(str)
-    out["value"] = out["value"].astype(float)
-    out["year"] = out["year"].astype(int)
-    return out.reset_index(drop=True)
 
 
 def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -189,174 +180,6 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
     out = _long(pd.DataFrame(rows, columns=LONG_COLUMNS))
     out.attrs["skipped"] = pd.DataFrame(skipped, columns=["county_name", "indicator", "year", "reason"])
     return out
-
-
-def read_indicator_csv(
-    path: str | os.PathLike,
-    *,
-    provinces=("shandong", "zhejiang"),
-    allow: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Read a user's indicator file in the long schema, strictly.
-
-    Required columns: ``indicator``, ``value``, ``year``, ``source`` and
-    ``adcode`` or ``name`` (optionally with ``prefecture``); ``unit`` defaults
-    to the indicator's canonical unit. UTF-8 or GB18030/GBK text.
-
-    Every row must hold a known indicator (:data:`~countylink.layers.indicator_registry.REGISTRY`,
-    case ignored, or one named in ``allow``), a finite value in the indicator's
-    plausible range, a whole-number year from 1949 to this year, a unit of the
-    indicator's quantity (converted: 万元 -> 亿元, 人 -> 万人 ...), a source, and a
-    county: a known adcode, a matched name, and the two agreeing when both
-    are given. A row with an empty value is refused rather than dropped (a
-    dropped row would let an older data-pack figure show instead).
-
-    Parameters
-    ----------
-    path
-        The CSV file.
-    provinces
-        Provinces whose counties the file may name.
-    allow
-        Indicator names outside the registry to import as they are (their
-        unit is taken as given; no range check).
-
-    Returns
-    -------
-    DataFrame
-        Long form (:data:`LONG_COLUMNS`); ``attrs["report"]`` counts rows read
-        and values converted per unit.
-
-    Raises
-    ------
-    DataError
-        Naming the file, the problem and its line numbers (the first few problems).
-    """
-    from datetime import date
-
-    p = Path(path)
-    df = read_csv_table(p, what="indicator file", dtype=str, keep_default_na=False)
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    need = ["indicator", "value", "year", "source"]
-    missing = [c for c in need if c not in df.columns]
-    if not {"adcode", "name"} & set(df.columns):
-        missing.append("adcode or name")
-    if missing:
-        raise DataError(f"indicator file {p}: missing column(s) {', '.join(missing)}")
-    if df.empty:
-        raise DataError(f"indicator file {p} has a header but no rows")
-
-    def cell(col: str) -> pd.Series:
-        return df[col].astype(str).str.strip() if col in df.columns else pd.Series("", index=df.index, dtype=str)
-
-    problems: list[str] = []
-
-    def refuse(mask: pd.Series, what: str, shown: pd.Series | None = None) -> None:
-        if mask.any():
-            idx = df.index[mask.to_numpy()]
-            items = [f"{i + 2}" + (f" ({shown.at[i]!r})" if shown is not None else "") for i in idx[:5]]
-            more = f" and {len(idx) - 5} more" if len(idx) > 5 else ""
-            problems.append(f"{what} on line {', '.join(items)}{more}")
-
-    allowed_extra = {a.strip().lower() for a in allow}
-    indicator = cell("indicator").str.lower()
-    known = indicator.isin(list(REGISTRY))
-    refuse(
-        ~known & ~indicator.isin(allowed_extra),
-        f"unknown indicator (known: {', '.join(REGISTRY)}; allow another explicitly)",
-        cell("indicator"),
-    )
-    raw_value = cell("value")
-    value = pd.to_numeric(raw_value, errors="coerce").astype(float)
-    refuse(raw_value == "", "empty value (give the figure or remove the row)")
-    refuse((raw_value != "") & value.isna(), "non-numeric value", raw_value)
-    finite = value.abs() < np.inf
-    refuse(value.notna() & ~finite, "non-finite value", raw_value)
-    raw_year = cell("year")
-    year = pd.to_numeric(raw_year, errors="coerce").astype(float)
-    last = date.today().year
-    refuse(
-        ~((year.abs() < np.inf) & (year % 1 == 0) & year.between(FIRST_YEAR, last)),
-        f"year must be a whole number from {FIRST_YEAR} to {last}",
-        raw_year,
-    )
-    refuse(cell("source") == "", "empty source (say where the figure comes from)")
-    unit_given = cell("unit")
-    canonical_unit = indicator.map(lambda i: REGISTRY[i].unit if i in REGISTRY else "")
-    unit_in = unit_given.where(unit_given != "", canonical_unit)
-    factor = pd.Series(
-        [unit_factor(i, u) if i in REGISTRY else 1.0 for i, u in zip(indicator, unit_in, strict=True)],
-        index=df.index,
-        dtype=float,
-    )
-    refuse(
-        known & factor.isna(), "unit is not one of the indicator's quantity (e.g. 亿元, 万元, 万人, 人, km)", unit_in
-    )
-    value = value * factor
-    low = indicator.map(lambda i: REGISTRY[i].low if i in REGISTRY else -np.inf).astype(float)
-    high = indicator.map(lambda i: REGISTRY[i].high if i in REGISTRY else np.inf).astype(float)
-    refuse(
-        known & (value.abs() < np.inf) & ((value < low) | (value > high)),
-        "value outside the indicator's plausible range (GDP >= 0 ...; check the unit)",
-        raw_value,
-    )
-    codes = _county_codes(df, cell, provinces, refuse)
-    if problems:
-        more = f"; and {len(problems) - 4} more problem(s)" if len(problems) > 4 else ""
-        raise DataError(f"indicator file {p}: {'; '.join(problems[:4])}{more}")
-    out = pd.DataFrame(
-        {
-            "adcode": codes,
-            "indicator": indicator,
-            "value": value,
-            "unit": np.where(known, canonical_unit, unit_in),
-            "year": year.astype(int),
-            "source": cell("source"),
-        }
-    )
-    dup = out.duplicated(["adcode", "indicator", "year"], keep=False)
-    if dup.any():
-        d = out[dup].iloc[0]
-        raise DataError(
-            f"indicator file {p}: {int(dup.sum())} duplicated county/indicator/year rows "
-            f"(first: {d['adcode']} {d['indicator']} {d['year']})"
-        )
-    converted = unit_in[known & (factor != 1.0)]
-    by_unit = {str(u): int(n) for u, n in converted.value_counts().items()}
-    report = {"rows": len(out), "converted": by_unit}
-    if by_unit:
-        what = ", ".join(f"{n} from {u}" for u, n in by_unit.items())
-        warnings.warn(f"indicator file {p}: values converted to the canonical units ({what})", stacklevel=2)
-    long = validate_layer("indicators", _long(out), source=f"indicator file {p}:")
-    long.attrs["report"] = report
-    return long
-
-
-def _county_codes(df: pd.DataFrame, cell, provinces, refuse) -> pd.Series:
-    """Each row's adcode: the given code, else the matched name; refuse unknown, unmatched and disagreeing ones."""
-    reg = county_registry(provinces)
-    codes, names = cell("adcode"), cell("name")
-    refuse((codes == "") & (names == ""), "no county (adcode and name both empty)")
-    refuse((codes != "") & ~codes.isin(set(reg["adcode"])), "unknown adcode", codes)
-    by_name = pd.Series(None, index=df.index, dtype=object)
-    named = names != ""
-    if named.any():
-        prefectures = cell("prefecture")[named] if "prefecture" in df.columns else None
-        m = match_county_names(names[named], registry=reg, prefectures=prefectures)
-        by_name[named] = m["adcode"].to_numpy()
-    refuse((codes == "") & named & by_name.isna(), "county name not matched (add a prefecture or the adcode)", names)
-    refuse(
-        (codes != "") & by_name.notna() & (codes != by_name),
-        "adcode and name disagree (fix one of them)",
-        codes + " " + names,
-    )
-    return codes.where(codes != "", by_name)
-
-
-def replace_report(base: pd.DataFrame, user: pd.DataFrame) -> int:
-    """How many data-pack values (same county, indicator and year) a user's table replaces."""
-    keys = ["adcode", "indicator", "year"]
-    return len(base[keys].merge(user[keys].drop_duplicates(), on=keys))
 
 
 def default_indicators(*, data: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from countylink.errors import CountylinkError
-from countylink.layers.indicator_registry import REGISTRY
+from countylink.layers.indicator_import import REGISTRY
 
 FUZZ = settings(
     max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
