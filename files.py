@@ -102,7 +102,10 @@ def atomic_output(
     not empty, ``verify(tmp)`` does not raise) and only then renamed over
     ``path``; the folder is flushed after the rename. Nothing is left behind when
     the body, the flush or the check fails, so a failed export never leaves a
-    half-written file (and never clobbers an existing good one).
+    half-written file (and never clobbers an existing good one). The temporary
+    name carries the writer's process id: temporary files of a writer that died
+    without cleaning up (a segfault, SIGKILL) are removed by the next write of
+    the same file.
 
     Parameters
     ----------
@@ -130,8 +133,9 @@ def atomic_output(
     if target.is_dir():
         raise CountylinkError(f"cannot write {target}: it is a directory")
     sfx = suffix if suffix is not None else "".join(target.suffixes) or ".tmp"
+    _remove_orphans(parent, target.stem)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=sfx, dir=parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.tmp-{os.getpid()}-", suffix=sfx, dir=parent)
     except OSError as exc:
         raise environment_problem(exc, action=f"cannot write {target}:") from None
     os.close(fd)
@@ -155,6 +159,24 @@ def atomic_output(
     except BaseException:
         _remove(tmp)
         raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def _remove_orphans(parent: Path, stem: str) -> None:
+    """Remove temporary files of ``stem`` whose writing process died without cleaning up (a crash, SIGKILL)."""
+    for orphan in parent.glob(f".{stem}.tmp-*-*"):
+        pid = orphan.name[len(stem) + 6 :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+            _remove(orphan)
 
 
 def _remove(path: Path) -> None:

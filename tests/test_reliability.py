@@ -189,6 +189,25 @@ def test_atomic_output_refuses_an_empty_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_segfaulted_writer_leaves_temp_files_the_next_write_removes(tmp_path):
+    target = tmp_path / "layer.geojson"
+    code = f"""
+        import os, signal
+        from countylink.files import atomic_output
+        with atomic_output({str(target)!r}) as tmp:
+            tmp.write_text("half", encoding="utf-8")
+            os.kill(os.getpid(), signal.SIGSEGV)
+    """
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, capture_output=True, timeout=60)
+    assert res.returncode == -signal.SIGSEGV
+    orphans = [p.name for p in tmp_path.iterdir()]
+    assert len(orphans) == 1 and orphans[0].startswith(".layer.tmp-")  # a crash cannot clean up after itself
+    with atomic_output(target) as tmp:
+        tmp.write_text("{}", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["layer.geojson"]
+
+
 def _big_surface():
     import pyproj
     import rasterio.transform
