@@ -76,7 +76,8 @@ def export(
     if fmt is not None and fmt.lower() not in FORMATS:
         raise CountylinkError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     scope = resolve_scope(programmes=programme, registry=registry, provinces=provinces)
-    keys = scope.provinces
+    # a registry alone (no --province): the provinces of its counties
+    keys = scope.provinces or (scope.pair_provinces if scope.registry is not None else ())
     if layer in PROGRAMME_LAYERS and scope.registry is None:
         raise CountylinkError(f"layer {layer!r} needs --programme (or --registry)")
     if layer in NETWORK_LAYERS and network_path is None:

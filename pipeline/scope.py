@@ -147,11 +147,6 @@ def resolve_scope(
     else:
         table = None
     keys = keys or tuple(dict.fromkeys(programme_province(p) for p in progs))
-    if not keys and table is not None:
-        # a registry alone: the provinces of its counties (adcodes start with the province code)
-        codes = pd.concat([table["helped_adcode"], table["helper_adcode"]]).dropna().astype(str)
-        codes = codes[codes.str.fullmatch(r"\d{6}")]
-        keys = tuple(dict.fromkeys(province_key(c) for c in sorted(codes.str[:2].unique())))
     if require == "provinces" and not keys:
         raise CountylinkError("give at least one --province (e.g. shandong, zhejiang, 山东省)")
     if require == "pairs_or_provinces" and not keys and table is None:
