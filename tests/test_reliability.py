@@ -108,17 +108,33 @@ def test_os_errors_are_one_line_exit_1(tmp_path, data_dir):
 
 
 @pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (else covered by the injected ENOSPC tests)")
-def test_disk_full_during_export_is_one_line_and_leaves_nothing(tmp_path, data_dir):
-    """A real full disk: a 64 KiB tmpfs; the Zhejiang county layer is megabytes."""
+@pytest.mark.parametrize(
+    "command, name",
+    [
+        (("export", "counties", "--province", "zhejiang"), "zj.geojson"),  # megabytes of polygons
+        (("map", "--programme", "zhejiang-2023", "--layers", "none"), "zj.html"),  # about 1 MB
+    ],
+)
+def test_disk_full_during_export_or_map_is_one_line_and_keeps_the_old_file(tmp_path, data_dir, command, name):
+    """A real full disk: a 64 KiB tmpfs holding an earlier, small output file."""
     mnt = tmp_path / "small"
     mnt.mkdir()
-    out = mnt / "zj.geojson"
-    code = cli_code("export", "counties", "--province", "zhejiang", "-o", str(out), "--data", str(data_dir))
+    out = mnt / name
+    code = f"from pathlib import Path; Path({str(out)!r}).write_text('earlier'); " + cli_code(
+        *command, "-o", str(out), "--data", str(data_dir)
+    )
+    code += "; print('never reached')"
+    code = (
+        f"import sys\ntry:\n    exec({code!r})\nfinally:\n"
+        f"    from pathlib import Path\n    print('LEFT', sorted(p.name for p in Path({str(mnt)!r}).iterdir()), "
+        f"Path({str(out)!r}).read_text())"
+    )
     res = run_in_namespace(f"mount -t tmpfs -o size=64k tmpfs {mnt}", code)
     assert res.returncode == 1, res.stderr
     lines = [x for x in res.stderr.splitlines() if x.startswith("countylink: error:")]
     assert lines == [f"countylink: error: cannot write {out}: the disk is full: free some space or write elsewhere"]
     assert "Traceback" not in res.stderr
+    assert f"LEFT ['{name}'] earlier" in res.stdout
 
 
 @pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (read-only bind mount)")
@@ -334,6 +350,39 @@ def test_run_with_disk_full_at_the_end_keeps_the_previous_run(tmp_path, data_dir
     assert res.exit_code == 1 and "the disk is full" in error_line(res)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder, no lock file
+
+
+@pytest.mark.skipif(not UNSHARE, reason="needs root and unshare -m (else the injected ENOSPC run test above)")
+def test_run_on_a_full_disk_keeps_the_previous_run(tmp_path, data_dir):
+    """A real full disk under ``run`` (counties and pairs only, for speed): exit 1, previous run intact."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    code = f"""
+        import sys
+        from pathlib import Path
+        from countylink.pipeline import steps
+        full = steps.build_layers
+        steps.build_layers = lambda scope, res: full(
+            scope, res, road=False, rail_layers=False, access_layers=False, cost_layers=False
+        )
+        steps.maps = lambda layers, res: None
+        out = Path({str(mnt)!r}) / "out"
+        out.mkdir()
+        (out / "summary.csv").write_text("earlier run\\n")
+        (out / "manifest.json").write_text('{{"files": []}}\\n')
+        from countylink.cli import main
+        sys.argv = ["countylink", "run", "--out", str(out), "--data", {str(data_dir)!r}, "--programme", "zhejiang-2023"]
+        try:
+            main()
+        finally:
+            print("LEFT", sorted(p.name for p in out.parent.iterdir()), sorted(p.name for p in out.iterdir()))
+            print("SUMMARY", (out / "summary.csv").read_text().strip())
+    """
+    res = run_in_namespace(f"mount -t tmpfs -o size=1m tmpfs {mnt}", code)
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert "the disk is full: free some space or write elsewhere" in res.stderr and "Traceback" not in res.stderr
+    assert "LEFT ['out'] ['manifest.json', 'summary.csv']" in res.stdout
+    assert "SUMMARY earlier run" in res.stdout
 
 
 def _start_run(out: Path, data_dir: Path) -> subprocess.Popen:
