@@ -112,7 +112,9 @@ def test_os_errors_are_one_line_exit_1(tmp_path, data_dir):
     "command, name",
     [
         (("export", "counties", "--province", "zhejiang"), "zj.geojson"),  # megabytes of polygons
-        (("map", "--programme", "zhejiang-2023", "--layers", "none"), "zj.html"),  # about 1 MB
+        pytest.param(
+            ("map", "--programme", "zhejiang-2023", "--layers", "none"), "zj.html", marks=pytest.mark.slow
+        ),  # about 1 MB
     ],
 )
 def test_disk_full_during_export_or_map_is_one_line_and_keeps_the_old_file(tmp_path, data_dir, command, name):
@@ -411,7 +413,9 @@ def _earlier_run(out: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in out.iterdir()}
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize(
+    "signum", [pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGHUP, signal.SIGINT]
+)  # SIGTERM also starts a second run, which takes a few seconds more
 def test_signal_removes_staging_and_keeps_the_previous_run(tmp_path, data_dir, signum):
     out = tmp_path / "out"
     before = _earlier_run(out)
