@@ -674,3 +674,19 @@ def test_format_and_suffix_must_agree(tmp_path, data_dir):
     res = invoke("export", "counties", "--province", "zhejiang", "--format", "gpkg", "-o", out, "--data", data_dir)
     assert res.exit_code == 2 and "zj.geojson names a geojson file but the format asked for is gpkg" in error_line(res)
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_leftovers_the_next_run_removes(tmp_path, data_dir, quick_run):
+    """SIGKILL cannot be caught: the staging folder and lock file stay, the next run cleans them and succeeds."""
+    out = tmp_path / "out"
+    _earlier_run(out)
+    proc = _start_run(out, data_dir)
+    _wait_for_staging(proc, tmp_path, "out")
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert ".out.lock" in left and any(n.startswith(".out.staging-") for n in left)
+    run_pipeline(out_dir=out, data=data_dir, programmes=("zhejiang-2023",), progress=lambda m: None)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"] and check_manifest(out) == []
