@@ -209,7 +209,7 @@ def run_pipeline(
             write_manifest(tmp, programmes=tuple(scope.programmes))
             swap_folder(tmp, out)
         except OSError as exc:
-            raise environment_problem(exc, action=f"cannot write the run into {out}:") from None
+            raise environment_problem(exc, action=f"the run into {out} stopped:") from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return progs_table if not progs_table.empty else summary

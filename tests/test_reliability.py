@@ -5,6 +5,10 @@ private mount namespace (``unshare -m``, as root), a read-only folder a read-onl
 mount, a permission failure a path whose parent is a file (root ignores mode bits);
 signals go to a real ``countylink run`` subprocess. Where a namespace cannot be made,
 ENOSPC is injected at ``os.fsync``, the lowest call of every atomic write.
+
+Why one file of this size: it follows the issue's failure classes in order (error path,
+atomic outputs, the run folder, importers, points, interface), so the map from a class to
+its test (docs/reliability.md) stays one file; the fuzz and serve tests have their own.
 """
 
 from __future__ import annotations
