@@ -144,7 +144,9 @@ def test_indicator_units_are_carried_to_counties_and_pairs(tmp_path, data_dir):
         "330329,resident_pop,32.1,10k persons,2025,county bulletin\n",
         encoding="utf-8",
     )
-    user = read_indicator_csv(csv)
+    with pytest.raises(DataError, match="unknown indicator .* line 2 \\('hospital_beds'\\)"):
+        read_indicator_csv(csv)  # a name outside the registry is imported only when allowed explicitly
+    user = read_indicator_csv(csv, allow=("hospital_beds",))
     assert list(user["unit"]) == ["beds", "10k persons"]
     long = pd.concat([default_indicators(data=data_dir), user], ignore_index=True)
     counties = counties_layer(("zhejiang",), indicators=long)
@@ -162,7 +164,10 @@ def test_indicator_units_are_carried_to_counties_and_pairs(tmp_path, data_dir):
 def test_user_indicator_file_is_checked_by_its_schema(tmp_path):
     csv = tmp_path / "future.csv"
     csv.write_text("adcode,indicator,value,year,source\n330329,gdp,1,3024,typo\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"indicator file .*future.csv: column 'year' fails 'whole years"):
+    with pytest.raises(
+        DataError,
+        match=r"indicator file .*future.csv: year must be a whole number from 1949 to \d{4} on line 2 \('3024'\)",
+    ):
         read_indicator_csv(csv)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,8 @@ def read_osm_elements(
             tags = {t.k: t.v for t in obj.tags}
             if any(tags_match(tags, f) for f in filters):
                 ways.append({"type": "way", "id": obj.id, "nodes": [n.ref for n in obj.nodes], "tags": tags})
-    except RuntimeError as exc:
-        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
+        raise DataError(f"cannot read OSM extract {src}: {exc} (a malformed element; re-export the extract)") from None
     finally:
         bar.close()
     if not ways:
@@ -63,10 +64,19 @@ def read_osm_elements(
         have = np.fromiter((n["id"] for n in nodes), dtype=np.int64)
         present = set(have.tolist())
         kept = []
+        shortened = 0
         for w in ways:
-            w["nodes"] = [r for r in w["nodes"] if r in present]
+            refs = [r for r in w["nodes"] if r in present]
+            shortened += len(refs) < len(w["nodes"])
+            w["nodes"] = refs
             if len(w["nodes"]) >= 2:
                 kept.append(w)
+        warnings.warn(
+            f"OSM extract {src}: {len(wanted) - len(nodes)} node(s) referenced by roads are missing or have no "
+            f"valid location; {shortened} way(s) shortened, {len(ways) - len(kept)} of them dropped (fewer than "
+            "2 nodes left)",
+            stacklevel=2,
+        )
         ways = kept
     if not nodes or not ways:
         raise DataError(f"OSM extract {src} has no node coordinates for its roads")
@@ -126,8 +136,8 @@ def _read_wanted_nodes(src: Path, wanted: np.ndarray, *, progress: bool) -> list
                 flush(n)
                 n = 0
         flush(n)
-    except RuntimeError as exc:
-        raise DataError(f"cannot read OSM extract {src}: {exc}") from exc
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:
+        raise DataError(f"cannot read OSM extract {src}: {exc} (a malformed element; re-export the extract)") from None
     finally:
         bar.close()
     return nodes
