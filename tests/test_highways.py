@@ -370,3 +370,16 @@ def test_long_routes_redone_exactly_along_predecessor_trees(shandong):
         assert m == pytest.approx(km * 1000.0, abs=0.05)
         assert t == pytest.approx(km * 1000.0 / (10.0 / 3.6), rel=1e-9)
     assert reached > 300
+
+
+def test_ch_needs_no_redo_for_long_routes_and_agrees_with_dijkstra(shandong, seats):
+    """Routes beyond the float packing: the CH answers them itself, within the edge rounding of the exact redo."""
+    from countylink.accessibility.road.travel_time import travel_time_matrix
+
+    net = routing_network_from_arrays(shandong, speed_kph=10.0)  # every seat-to-seat route is 'long'
+    sd = _seats_of(seats, "山东省").iloc[::3].reset_index(drop=True)
+    by_ch = travel_time_matrix(net, sd, sd, engine="ch", progress=False)
+    by_dijkstra = travel_time_matrix(net, sd, sd, engine="dijkstra", progress=False)
+    assert (by_ch["time_s"] > 9.5 * 3600).sum() > len(sd) ** 2 // 2  # mostly beyond the float packing's 9 h
+    np.testing.assert_allclose(by_ch["time_s"], by_dijkstra["time_s"], rtol=0, atol=1.0)
+    np.testing.assert_allclose(by_ch["distance_m"], by_dijkstra["distance_m"], rtol=0, atol=1.0)
