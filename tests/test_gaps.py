@@ -41,7 +41,7 @@ def test_one_row_per_county_with_sources(sd):
         "road_method",
     ):
         assert gaps[col].notna().all(), col
-    assert (gaps["service_year"] == 2021).all() and (gaps["station_year"] == 2026).all()
+    assert (gaps["service_year"] == 2020).all() and (gaps["station_year"] == 2026).all()
     assert set(gaps["road_method"]) == {"crowfly_estimate"}
     assert set(gaps["gap_class"]) <= set(rg.GAP_ORDER)
 

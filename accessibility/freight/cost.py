@@ -24,12 +24,14 @@ distance and time are routed figures when the caller has them (``method =
 "osm_network"``) and crow-fly estimates otherwise
 (:func:`countylink.accessibility.road.crowfly.crowfly_travel`, ``method =
 "crowfly_estimate"``); rail distance is a network distance when the caller
-passes one, else great-circle × ``rail_detour_factor`` (``rail_method =
-"greatcircle_detour"``).
+passes one (``rail_method = "rail_tracks"`` along the non-high-speed tracks,
+``"rail_network"`` over the timetable service network), else great-circle ×
+``rail_detour_factor`` (``rail_method = "greatcircle_detour"``).
 
-Freight-capable stations and the nearest one to each seat come from
-:mod:`countylink.accessibility.freight.stations` (a documented proxy: the
-data pack has no freight attributes).
+Freight-capable stations come from
+:func:`countylink.accessibility.rail.freight_status.freight_stations` (the data
+pack has no freight attributes: each station says which rule chose it), the
+nearest one to each seat from :mod:`countylink.accessibility.freight.stations`.
 """
 
 from __future__ import annotations
@@ -282,7 +284,8 @@ def od_logistics_cost(
             raise DataError(f"rail_distance returned {net.shape} values for {n} trips")
         good = np.isfinite(net)
         rail_km[good] = net[good]
-        rail_method[good] = Method.RAIL_NETWORK
+        # a distance function may say how it measures (TrackDistance: along tracks)
+        rail_method[good] = getattr(rail_distance, "method", Method.RAIL_NETWORK)
     rail_method[~np.isfinite(rail_km)] = None
     rail = rail_intermodal_cost(
         rail_km,
@@ -293,11 +296,16 @@ def od_logistics_cost(
         params=params,
     )
     mode = choose_mode(road["road_cost"], rail["rail_cost"])
-    basis = (
-        stations["station_basis"].iloc[0]
-        if "station_basis" in stations.columns and len(stations)
-        else "stations as given by the caller"
-    )
+    basis: object = "stations as given by the caller"
+    if "station_basis" in stations.columns and len(stations):
+        # each end says which rule made its station freight-capable (one text when both agree)
+        lookup = stations.drop_duplicates("station_name").set_index("station_name")["station_basis"]
+        ob = o_st["station_name"].map(lookup).to_numpy(dtype=object)
+        db = d_st["station_name"].map(lookup).to_numpy(dtype=object)
+        basis = [
+            a if a == b else f"origin: {a}; destination: {b}" if isinstance(a, str) else None
+            for a, b in zip(ob, db, strict=True)
+        ]
     frame = pd.concat(
         [
             pd.DataFrame(
