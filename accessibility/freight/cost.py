@@ -399,3 +399,56 @@ def cost_matrix(
     mat = vals.reshape(n, n)
     np.fill_diagonal(mat, 0.0)
     return pd.DataFrame(mat, index=pd.Index(codes, name="origin"), columns=pd.Index(codes, name="destination"))
+
+
+def break_even_road_km(
+    *,
+    access_km: float = 0.0,
+    egress_km: float = 0.0,
+    rail_per_road: float = 1.0,
+    road_speed_kph: float = 80.0,
+    province: str | None = None,
+    params: pd.DataFrame | None = None,
+) -> float:
+    """Road distance beyond which rail intermodal is cheaper than road, from the parameters.
+
+    Both costs are linear in distance (:func:`road_freight_cost`,
+    :func:`rail_intermodal_cost`), so the crossing is solved exactly from two
+    evaluations.
+
+    Parameters
+    ----------
+    access_km, egress_km
+        Truck legs between the seats and their freight stations (charged at
+        least ``drayage_min_km`` each; driven at ``road_speed_kph``).
+    rail_per_road
+        Rail km per road km between the two places (1.0: as long as the road).
+    road_speed_kph
+        Car speed giving the road time (truck time is × ``truck_time_factor``).
+    province
+        Toll row (``None``: ``toll_yuan_per_vkm_default``).
+    params
+        Parameter table (default: the shipped one).
+
+    Returns
+    -------
+    float
+        Road km of the break-even; ``inf`` when rail never gets cheaper.
+    """
+    if not (road_speed_kph > 0 and rail_per_road > 0):
+        raise DataError("road_speed_kph and rail_per_road must be positive")
+    d = np.array([100.0, 200.0])
+    road = road_freight_cost(d, d / road_speed_kph * 60.0, province=province, params=params)["road_cost"].to_numpy()
+    rail = rail_intermodal_cost(
+        d * rail_per_road,
+        access_km=access_km,
+        access_time_min=access_km / road_speed_kph * 60.0,
+        egress_km=egress_km,
+        egress_time_min=egress_km / road_speed_kph * 60.0,
+        params=params,
+    )["rail_cost"].to_numpy()
+    gap = rail - road  # linear in d: rail's fixed costs minus road's lower slope
+    slope = (gap[1] - gap[0]) / (d[1] - d[0])
+    if slope >= 0:
+        return float("inf")
+    return float(d[0] - gap[0] / slope)

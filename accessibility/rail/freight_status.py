@@ -290,7 +290,7 @@ def county_freight_status(
         elif hsr_km > 0:
             names = ", ".join(sorted(corridors.get(i, set())))
             status = "no"
-            evidence = f"only high-speed track ({names}, {hsr_km:.1f} km): a high-speed line carries no freight"
+            evidence = f"only high-speed track ({names}): a high-speed line carries no freight"
             source, year = f"{TRACKS_SOURCE}; data pack hsr_corridors (2023)", TRACKS_YEAR
         else:
             status, evidence, source, year = "no", "no railway track in the county", TRACKS_SOURCE, TRACKS_YEAR
