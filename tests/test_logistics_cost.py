@@ -117,6 +117,20 @@ def test_mode_choice_flips_with_distance():
     assert len(flips2) == 0 or flips2[0] > flips[0]
 
 
+def test_break_even_distance_from_the_shipped_parameters():
+    km = lc.break_even_road_km(province="zhejiang")
+    # the same crossing found by brute force on a 1 km grid (seats at their stations, rail as long as road)
+    d = np.arange(50.0, 800.0, 1.0)
+    road = lc.road_freight_cost(d, d / 80.0 * 60.0, province="zhejiang")["road_cost"].to_numpy()
+    rail = lc.rail_intermodal_cost(d, access_km=0, access_time_min=0, egress_km=0, egress_time_min=0)["rail_cost"]
+    assert km == pytest.approx(d[np.argmax(rail.to_numpy() < road)], abs=1.0)
+    # well under the hand-written "300–350 km" of earlier docs: that needs ~20 km truck legs at each end
+    assert 150 < km < 250
+    assert 280 < lc.break_even_road_km(access_km=20, egress_km=20, province="zhejiang") < 350
+    assert lc.break_even_road_km(rail_per_road=1.2) > km
+    assert lc.break_even_road_km(params=fp.load_parameters(overrides={"road_rate_yuan_per_tkm": 0.05})) == np.inf
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
