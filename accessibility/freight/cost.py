@@ -1,5 +1,8 @@
 """Generalised freight cost between counties: road haulage against rail intermodal.
 
+Why one module of this size: the road and rail cost functions, the mode choice built on them, the
+OD and matrix drivers and the break-even distance all read the same parameter table and must agree.
+
 Every figure is in **yuan per tonne** of goods moved door to door between two
 county seats; every parameter comes from the table of
 :mod:`countylink.accessibility.freight.parameters` (:func:`load_parameters`).

@@ -1,5 +1,7 @@
 """The national railway track network (scgraph-data ``world_railways``): distances along tracks.
 
+(Just over 400 lines: loading, high-speed marking and the two distance routines share the arrays.)
+
 The network (see :mod:`countylink.accessibility.osm.scgraph_data`) is an
 undirected set of straight segments between simplified OpenStreetMap railway
 nodes, with lengths in km and nothing else: no usage (passenger, freight,
