@@ -36,9 +36,11 @@ GAP_COLUMNS = [
     "nearest_hsr",
     "nearest_hsr_km",
     "rail_line_km",
+    "freight_rail",
     "gdp",
     "gdp_year",
 ]
+FREIGHT_COLUMNS = ["adcode", "name", "gap_class", "freight_rail", "freight_evidence", "freight_year", "timetable_note"]
 PARAMETER_COLUMNS = ["parameter", "value", "unit", "year", "confidence"]
 
 
@@ -79,11 +81,17 @@ def rail_gap_tables(*, data: Path) -> dict[str, str]:
         out[f"gaps-{programme}"] = markdown_table(
             frame, floats={"nearest_hsr_km": "{:.1f}", "rail_line_km": "{:.1f}", "gdp": "{:.1f}"}
         )
+        freight = ranked[FREIGHT_COLUMNS].copy()
+        freight["freight_year"] = freight["freight_year"].map(lambda y: "" if pd.isna(y) else str(int(y)))
+        # the pipe would end the table cell
+        freight = freight.map(lambda v: v.replace("|", "/") if isinstance(v, str) else v)
+        out[f"freight-{programme}"] = markdown_table(freight)
     return out
 
 
 def logistics_tables(*, data: Path) -> dict[str, str]:
     """Parameter table, and per programme the cost and optimal-versus-actual tables with their notes."""
+    from countylink.accessibility.freight.cost import break_even_road_km
     from countylink.accessibility.freight.parameters import load_parameters
     from countylink.cli.cost import COST_TABLE_COLUMNS
     from countylink.cli.pairs import PAIRS_TABLE_COLUMNS
@@ -94,6 +102,18 @@ def logistics_tables(*, data: Path) -> dict[str, str]:
     params = load_parameters().reset_index()
     params["value"] = params["value"].map(lambda v: f"{v:.3f}" if abs(v - round(v, 2)) > 1e-9 else f"{v:.2f}")
     out = {"logistics-parameters": markdown_table(params[PARAMETER_COLUMNS])}
+    cases = []
+    for legs in (0.0, 10.0, 20.0, 40.0):
+        for ratio in (1.0, 1.2):
+            km = break_even_road_km(access_km=legs, egress_km=legs, rail_per_road=ratio, province="zhejiang")
+            cases.append(
+                {
+                    "truck leg at each end (km)": f"{legs:g}",
+                    "rail km ÷ road km": f"{ratio:g}",
+                    "break-even road km": f"{km:.0f}",
+                }
+            )
+    out["break-even"] = markdown_table(pd.DataFrame(cases))
     from countylink.layers import gaps
 
     # the run's way: freight stations and rail network from the rail data (stop lists read once)

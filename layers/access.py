@@ -51,7 +51,7 @@ def station_targets(
     """Target points for a travel-time surface, WGS-84, with ``name`` and ``source``.
 
     ``stations``: all passenger stations of the data pack; ``hsr``: those served
-    by G/D/C trains in the timetable stop lists (about 2021); ``seats``: the
+    by G/D/C trains in the timetable stop lists (about 2020); ``seats``: the
     county seats of ``counties`` (``seat_lon``/``seat_lat``).
     """
     if target not in TARGETS:

@@ -126,47 +126,56 @@ def freight_inputs(
         boolean ``freight`` column or the service counts); then rail distances
         are great-circle × ``rail_detour_factor``.
     rail
-        The run's rail data (:class:`countylink.layers.gaps.RailData`), so the
-        stop lists are not read and matched a second time.
+        The run's rail data (:class:`countylink.layers.gaps.RailData`), so
+        stations, stop lists and tracks are not read a second time.
 
     Returns
     -------
     FreightInputs
-        The pack's stations served by conventional K/Z/N trains (a labelled
-        proxy: the pack has no freight attributes) and rail distances over the
-        conventional part of the timetable service network.
+        Freight-capable stations by the rule of
+        :func:`~countylink.accessibility.rail.freight_status.freight_stations`
+        (conventional K/Z/N service not on high-speed track only, plus the
+        lines known from outside the data, each row saying which in
+        ``station_basis``) and line-haul distances along the non-high-speed
+        tracks (``rail_method = "rail_tracks"``).
     """
     if stations is not None:
         return FreightInputs(fst.freight_station_proxy(stations), None, ["stations supplied by the user"])
     if rail is not None:  # the run's rail data (layers.gaps.RailData): already read and matched
-        return _freight_from(rail.stations, rail.stations, rail.router.network, [])
-    from countylink.accessibility.rail.service import service_network
-    from countylink.accessibility.rail.stations import read_pack_stations
-    from countylink.accessibility.rail.stop_lists import read_stop_lists, station_service
+        return _freight_from(rail, [])
     from countylink.files import data_dir
+    from countylink.layers.gaps import load_rail_data
 
     key = str(data_dir(data).resolve())
     if key in _FREIGHT_CACHE:
         return _FREIGHT_CACHE[key]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        st = read_pack_stations(data=data)
-        stops = read_stop_lists(data=data)
-        served, _ = station_service(stops, st)
-        network = service_network(stops, st)
-    inputs = _freight_from(st, served, network, [str(w.message) for w in caught])
+        loaded = load_rail_data(data=data)
+    inputs = _freight_from(loaded, [str(w.message) for w in caught])
     _FREIGHT_CACHE[key] = inputs
     return inputs
 
 
-def _freight_from(stations, served, network, notes: list[str]) -> FreightInputs:
-    freight = fst.freight_station_proxy(served)
+def _freight_from(rail, notes: list[str]) -> FreightInputs:
+    from countylink.accessibility.rail.freight_status import freight_stations
+
+    if rail.tracks is None:  # no track network: the conventional service network, labelled rail_network
+        freight = fst.freight_station_proxy(rail.stations)
+        notes.insert(
+            0, f"{len(freight)} freight-capable stations ({fst.FREIGHT_PROXY_BASIS}); service-network distances"
+        )
+        return FreightInputs(freight, fst.rail_network_distance(rail.router.network), notes)
+    freight = freight_stations(rail.stations, rail.tracks.edges)
+    outside = freight["station_basis"].str.startswith("outside knowledge")
     notes.insert(
         0,
-        f"{len(freight)} of {len(stations)} pack stations used as freight-capable ({fst.FREIGHT_PROXY_BASIS}); "
-        "rail distances over the conventional (K/Z/N) service network",
+        f"{len(freight)} of {len(rail.stations)} stations used as freight-capable: {int((~outside).sum())} with "
+        f"conventional K/Z/N service not on high-speed track only, {int(outside.sum())} on lines known from "
+        "outside the data (" + ", ".join(sorted(freight.loc[outside, "station_name"])) + "); rail km along the "
+        "non-high-speed tracks (rail_tracks)",
     )
-    return FreightInputs(freight, fst.rail_network_distance(network), notes)
+    return FreightInputs(freight, rail.tracks.freight_distance(freight), notes)
 
 
 def _params_label(params: pd.DataFrame | None) -> str:

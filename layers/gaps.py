@@ -21,14 +21,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from countylink.accessibility.rail import freight_status as rfs
 from countylink.accessibility.rail import gaps as rg
 from countylink.accessibility.rail import lines as rl
 from countylink.accessibility.rail.service import RailRouter, service_network
-from countylink.accessibility.rail.stations import join_counties
+from countylink.accessibility.rail.stations import join_counties, read_pack_osm_points
 from countylink.accessibility.rail.stop_lists import StopLists
+from countylink.accessibility.rail.tracks import RailTracks, load_marked_tracks
+from countylink.errors import CountylinkError
 from countylink.layers.pair_points import pair_rail_metrics
 from countylink.layers.pairs import join_pair_columns
-from countylink.layers.rail_lines import source_lines
+from countylink.layers.rail_lines import lines_near, source_lines
 from countylink.layers.schemas import validate_layer
 from countylink.layers.stations import national_stations
 from countylink.methods import Method
@@ -45,6 +48,8 @@ class RailData:
     stop_lists: StopLists
     lines: gpd.GeoDataFrame
     router: RailRouter
+    tracks: RailTracks | None = None  # the national track network, high-speed edges marked
+    osm_points: pd.DataFrame | None = None  # the pack's named OSM station points (freight evidence)
 
 
 def load_rail_data(
@@ -54,14 +59,25 @@ def load_rail_data(
     coord_system: str | None = None,
     osm_file: str | os.PathLike | None = None,
     stop_lists: str | os.PathLike | None = None,
+    cache: str | os.PathLike | None = None,
 ) -> RailData:
-    """Read stations, stop lists and lines, and build the service-network router."""
+    """Read stations, stop lists, corridors and tracks, and build the service-network router.
+
+    ``cache`` is where the scgraph-data track extract is kept
+    (:func:`countylink.files.cache_dir` by default).
+    """
     stations, sl = national_stations(
         data=data, station_file=station_file, coord_system=coord_system, osm_file=osm_file, stop_lists=stop_lists
     )
-    lines = source_lines(data=data, osm_file=osm_file)
+    corridors = rl.read_corridors(data=data)
+    tracks = load_marked_tracks(corridors, cache=cache)
+    lines = source_lines(data=data, osm_file=osm_file, tracks=tracks, corridors=corridors)
     router = RailRouter(service_network(sl, stations))
-    return RailData(stations, sl, lines, router)
+    try:
+        osm_points: pd.DataFrame | None = pd.DataFrame(read_pack_osm_points(data=data).drop(columns="geometry"))
+    except CountylinkError:  # a user's data folder without the pack's OSM points: the evidence is left out
+        osm_points = None
+    return RailData(stations, sl, lines, router, tracks, osm_points)
 
 
 def road_times_to_stations(graph, gaps: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
@@ -114,8 +130,13 @@ def gaps_layer(
 ) -> gpd.GeoDataFrame:
     """One row per county of ``counties`` with rail-gap metrics and the county polygon."""
     national = join_counties(rail.stations, counties, keep_outside=True)
-    lines_by_county = rl.lines_in_counties(rail.lines, counties)
-    gaps = rg.county_rail_gaps(counties, national, lines_by_county)
+    lines_by_county = rl.lines_in_counties(lines_near(rail.lines, counties), counties)
+    freight = (
+        rfs.county_freight_status(counties, national, rail.tracks.edges, osm_points=rail.osm_points)
+        if rail.tracks is not None
+        else None
+    )
+    gaps = rg.county_rail_gaps(counties, national, lines_by_county, freight=freight)
     if road_graph is not None:
         routed = road_times_to_stations(road_graph, gaps, rail.stations).reindex(gaps["adcode"])
         for c in ("nearest_station_road_min", "nearest_hsr_road_min"):

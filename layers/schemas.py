@@ -75,6 +75,8 @@ RASTER_METHOD_VALUES: tuple[str, ...] = tuple(
 STATUS_VALUES: tuple[str, ...] = ("confirmed", "named", "inferred")
 #: rail gap classes, worst first (:data:`countylink.accessibility.rail.gaps.GAP_ORDER`)
 GAP_CLASS_VALUES: tuple[str, ...] = tuple(GAP_ORDER)
+#: freight rail status of a county (:mod:`countylink.accessibility.rail.freight_status`)
+FREIGHT_RAIL_VALUES: tuple[str, ...] = ("yes", "unknown", "no")
 #: freight modes compared in the cost layer
 MODE_VALUES: tuple[str, ...] = ("road", "rail")
 
@@ -455,7 +457,13 @@ RAIL_LINES = LayerSchema(
     "Known railway lines clipped to the run's counties.",
     (
         Col("line_name", "text", "", "line name (generated for unnamed pack lines)"),
-        Col("kind", "text", "", "where the line comes from: trunk_generalised, corridor, osm_rail"),
+        Col(
+            "kind",
+            "text",
+            "",
+            "where the line comes from: track (scgraph-data world_railways), corridor (pack high-speed "
+            "corridor, counted once), trunk_generalised, osm_rail",
+        ),
         Col("highspeed", "bool", "", "a high-speed line (NA when unknown)"),
         Col("usage", "text", "", "OSM usage tag (main, branch …) when known"),
         Col("service", "text", "", "OSM service tag when known"),
@@ -501,6 +509,24 @@ GAPS = LayerSchema(
         Col("rail_line_in_county", "bool", "", "a railway line runs inside the county"),
         Col("rail_line_crosses", "bool", "", "a railway line crosses the county (NA without line data)"),
         Col("line_source", "text", "", "source of the line geometry"),
+        Col(
+            "freight_rail",
+            "text",
+            "",
+            "freight rail in the county: yes (conventional service, or a line known from outside the data), "
+            "unknown (non-high-speed track, no service data), no (no track, or high-speed track only)",
+            nullable=False,
+            allowed=FREIGHT_RAIL_VALUES,
+        ),
+        Col("freight_evidence", "text", "", "what the freight status rests on (outside knowledge says so)"),
+        Col("freight_source", "text", "", "source of the freight evidence"),
+        Col("freight_year", "year", YEAR, "year of the freight evidence"),
+        Col(
+            "timetable_note",
+            "text",
+            "",
+            "stations with no timetable data in the stop lists (about 2020) and the line the data shows there",
+        ),
         Col("gap_class", "text", "", "rail gap class", nullable=False, allowed=GAP_CLASS_VALUES),
         Col("gap_label", "text", "", "the gap class in words"),
         Col("gap_rank", "int", "", "0 = worst gap (no_rail) … 4 = served by high-speed trains"),

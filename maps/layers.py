@@ -343,8 +343,9 @@ def add_rail_line_layer(parent, rail_lines: gpd.GeoDataFrame) -> tuple[list[foli
     name_col = RAIL_LINES.cols.line_name if RAIL_LINES.cols.line_name in rail_lines.columns else None
     groups, legend = [], []
     for flag, label, colour, weight, cls in (
-        (True, "Rail lines — high-speed", HSR_COLOUR, 3.0, "cl-rail-hsr"),
-        (False, "Rail lines — conventional", RAIL_COLOUR, 1.8, "cl-rail"),
+        (True, "Rail lines — high-speed corridors", HSR_COLOUR, 3.0, "cl-rail-hsr"),
+        # tracks off the pack's corridors: mostly conventional, but usage is not in the data
+        (False, "Rail lines — other tracks", RAIL_COLOUR, 1.8, "cl-rail"),
     ):
         sub = rail_lines[hsr == flag]
         sub = sub[sub.geometry.notna() & ~sub.geometry.is_empty]
@@ -448,6 +449,12 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
             "name": merged["name"].astype(str),
             "gap_class": merged[GAPS.cols.gap_label].astype(str),
             "no_station": np.where(no_station, "yes", "no"),
+            # older gaps tables have no freight status: say so rather than guess
+            "freight": (
+                merged[GAPS.cols.freight_rail].astype(str)
+                if GAPS.cols.freight_rail in merged.columns
+                else pd.Series("not in this table", index=merged.index)
+            ),
         },
         index=merged.index,
     )
@@ -462,7 +469,8 @@ def add_gap_layer(parent, gaps: pd.DataFrame, counties: gpd.GeoDataFrame) -> tup
             "className": "cl-gap",
         },
         tooltip=folium.GeoJsonTooltip(
-            fields=["name", "gap_class", "no_station"], aliases=["County", "Rail gap class", "No passenger station"]
+            fields=["name", "gap_class", "no_station", "freight"],
+            aliases=["County", "Rail gap class", "No passenger station", "Freight rail"],
         ),
     ).add_to(group)
     group.add_to(parent)

@@ -41,7 +41,7 @@ def test_one_row_per_county_with_sources(sd):
         "road_method",
     ):
         assert gaps[col].notna().all(), col
-    assert (gaps["service_year"] == 2021).all() and (gaps["station_year"] == 2026).all()
+    assert (gaps["service_year"] == 2020).all() and (gaps["station_year"] == 2026).all()
     assert set(gaps["road_method"]) == {"crowfly_estimate"}
     assert set(gaps["gap_class"]) <= set(rg.GAP_ORDER)
 
@@ -63,6 +63,67 @@ def test_gap_class_follows_the_evidence(sd, rail):
         assert st.at[row.nearest_hsr, "hsr_served"]
     jinan = gaps.set_index("adcode").loc["370105"]  # 天桥区 holds 济南站
     assert jinan["has_hsr_station"] and "济南" in jinan["stations"]
+
+
+@pytest.fixture(scope="module")
+def zj(data_dir, rail):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        counties = counties_layer(("zhejiang",), data=data_dir)
+        return counties, gaps_layer(counties, rail)
+
+
+def test_freight_status_follows_the_evidence(sd, zj):
+    for _, gaps in (sd, zj):
+        assert set(gaps["freight_rail"]) == {"yes", "unknown", "no"}
+        assert gaps["freight_source"].notna().all() and gaps["freight_year"].notna().all()
+        for row in gaps.itertuples():
+            if row.freight_rail == "yes":
+                if "outside knowledge" in row.freight_evidence:
+                    assert "http" in row.freight_source and row.freight_year in (2020, 2021)
+                else:  # conventional trains call in the county, and the evidence names the station
+                    assert row.n_trains_conventional > 0 and "K/Z/N trains" in row.freight_evidence
+                    assert row.freight_year == 2020
+            elif row.freight_rail == "unknown":
+                assert "non-high-speed track" in row.freight_evidence and row.n_trains_conventional == 0
+            else:
+                assert row.freight_evidence.startswith(("no railway track", "only high-speed track"))
+                assert row.n_trains_conventional == 0
+
+
+def test_high_speed_line_alone_is_never_freight(sd):
+    _, gaps = sd
+    g = gaps.set_index("adcode")
+    # 台儿庄: crossed by 京沪高铁 only (about 6 km of route): rail line yes, freight no
+    tai = g.loc["370405"]
+    assert tai["freight_rail"] == "no" and "京沪高铁" in tai["freight_evidence"]
+    assert 3 < tai["hsr_line_km"] < 8 and tai["rail_line_km"] == pytest.approx(tai["hsr_line_km"])
+    # 峄城: 京沪高铁 plus a few km of unnamed track; no conventional service: not a freight county
+    assert g.at["370404", "freight_rail"] != "yes"
+
+
+def test_lines_opened_after_the_stop_lists(zj):
+    _, gaps = zj
+    g = gaps.set_index("adcode")
+    assert (gaps["service_year"] == 2020).all()
+    assert gaps["service_source"].str.contains("before 衢宁 \\(2020-09\\) and 金台 \\(2021\\)").all()
+    for code, station in (("331181", "龙泉市"), ("331123", "遂昌"), ("331126", "庆元")):
+        row = g.loc[code]
+        assert row["freight_rail"] == "yes" and row["freight_year"] == 2020
+        assert "衢宁铁路" in row["freight_evidence"] and "outside knowledge" in row["freight_evidence"]
+        # the station exists (2026 list) but the stop lists predate the line: no timetable data, not unserved
+        assert row["gap_class"] == "station_no_service_data"
+        assert "no timetable data for this station" in row["gap_label"]
+        assert f"no timetable data for this station: {station} (on 衢宁铁路" in row["timetable_note"]
+    xianju = g.loc["331024"]
+    assert xianju["freight_rail"] == "yes" and "金台铁路" in xianju["freight_evidence"]
+    assert xianju["freight_year"] == 2021
+    # 缙云 has conventional trains in the stop lists (金温 line): freight from the pack's own data
+    jinyun = g.loc["331122"]
+    assert jinyun["freight_rail"] == "yes" and "缙云 (" in jinyun["freight_evidence"]
+    assert "outside knowledge" not in jinyun["freight_evidence"]
+    # 龙游: 沪昆高铁 counted once (~25 km of route, 49 km when both tracks were summed)
+    assert g.at["330825", "hsr_line_km"] == pytest.approx(25, abs=4)
 
 
 def test_nearest_stations_are_nearest(sd, rail):
@@ -94,6 +155,9 @@ def test_shandong_helped_counties_against_seed(sd, data_dir):
     # line data cannot tell freight from passenger: counties crossed by a known line are listed
     crossed = table[table["rail_line_crosses"]]
     assert set(crossed["gap_class"]) <= {"line_no_station"}
+    # "only one has freight": the data shows no freight for certain anywhere, and leaves a few open
+    assert (table["freight_rail"] == "yes").sum() <= 1
+    assert (table["freight_rail"] != "no").sum() >= 1
 
 
 def test_pair_rail_columns(sd, rail, data_dir):
@@ -133,7 +197,7 @@ def test_cli_gaps_outputs_and_errors(tmp_path, data_dir, shared_rail_data):
     assert len(table) == 10 and (table["role"] == "helped").all()
     assert table["gap_rank"].is_monotonic_increasing
     r = runner.invoke(main, ["gaps", "--province", "zhejiang"], env=env)
-    assert r.exit_code == 0 and "gap_class" in r.output and "2021" in r.output
+    assert r.exit_code == 0 and "gap_class" in r.output and "(2020)" in r.output
     r = runner.invoke(main, ["gaps", "--province", "atlantis"], env=env)
     assert r.exit_code == 2 and "error" in r.output
     r = runner.invoke(main, ["gaps", "--province", "shandong", "--format", "geojson"], env=env)

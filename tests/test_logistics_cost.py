@@ -14,6 +14,7 @@ from countylink.accessibility.freight import parameters as fp
 from countylink.accessibility.freight import stations as fst
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
+from countylink.methods import Method
 
 # round numbers so every expected cost below can be checked by hand
 ROUND = {
@@ -116,6 +117,20 @@ def test_mode_choice_flips_with_distance():
     assert len(flips2) == 0 or flips2[0] > flips[0]
 
 
+def test_break_even_distance_from_the_shipped_parameters():
+    km = lc.break_even_road_km(province="zhejiang")
+    # the same crossing found by brute force on a 1 km grid (seats at their stations, rail as long as road)
+    d = np.arange(50.0, 800.0, 1.0)
+    road = lc.road_freight_cost(d, d / 80.0 * 60.0, province="zhejiang")["road_cost"].to_numpy()
+    rail = lc.rail_intermodal_cost(d, access_km=0, access_time_min=0, egress_km=0, egress_time_min=0)["rail_cost"]
+    assert km == pytest.approx(d[np.argmax(rail.to_numpy() < road)], abs=1.0)
+    # well under the hand-written "300–350 km" of earlier docs: that needs ~20 km truck legs at each end
+    assert 150 < km < 250
+    assert 280 < lc.break_even_road_km(access_km=20, egress_km=20, province="zhejiang") < 350
+    assert lc.break_even_road_km(rail_per_road=1.2) > km
+    assert lc.break_even_road_km(params=fp.load_parameters(overrides={"road_rate_yuan_per_tkm": 0.05})) == np.inf
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
@@ -186,16 +201,41 @@ def test_routed_figures_are_used_and_labelled(round_params):
 
 
 @pytest.mark.slow
-def test_freight_proxy_and_network_distance_on_pack(freight):
-    st = freight.stations
-    assert (st["n_trains_conventional"] > 0).all()
-    assert st["station_basis"].str.contains("proxy").all()
-    names = set(st["station_name"])
-    assert {"济南", "青岛"} <= names
-    km = freight.rail_distance(["济南"], ["青岛"])[0]
-    lk = st.set_index("station_name")
-    gc = float(great_circle_km(lk.at["济南", "lon"], lk.at["济南", "lat"], lk.at["青岛", "lon"], lk.at["青岛", "lat"]))
-    assert gc < km < 1.5 * gc  # the 胶济 line is close to straight
+def test_freight_stations_and_track_distances_on_pack(freight):
+    st = freight.stations.set_index("station_name")
+    outside = st["station_basis"].str.startswith("outside knowledge")
+    conventional = st[~outside]
+    assert (conventional["n_trains_conventional"] > 0).all()
+    assert conventional["station_basis"].str.contains("conventional K/Z/N").all()
+    assert (conventional["freight_year"] == 2020).all()
+    # 衢宁 (2020-09) and 金台 (2021) are not in the stop lists: their stations come from outside
+    # knowledge, labelled with the line, its source and year, never passed off as pack data
+    quning = {"龙游南", "遂昌", "松阳", "龙泉市", "庆元"}
+    assert quning | {"仙居南"} <= set(st.index[outside])
+    assert st.loc[sorted(quning), "station_basis"].str.contains("衢宁铁路").all()
+    assert st.loc[sorted(quning), "freight_source"].str.contains("http").all()
+    assert (st.loc[sorted(quning), "freight_year"] == 2020).all() and st.at["仙居南", "freight_year"] == 2021
+    # a station served only by high-speed trains is never freight-capable
+    assert not (st.loc[~outside, "n_trains_conventional"] == 0).any()
+    assert freight.rail_distance.method == Method.RAIL_TRACKS
+    km = freight.rail_distance(["济南", "杭州南", "温州"], ["青岛", "龙泉市", "温州"])
+    gc = [
+        float(great_circle_km(st.at[a, "lon"], st.at[a, "lat"], st.at[b, "lon"], st.at[b, "lat"]))
+        for a, b in (("济南", "青岛"), ("杭州南", "龙泉市"))
+    ]
+    assert gc[0] < km[0] < 1.3 * gc[0]  # 胶济 line, close to straight (胶济铁路 384 km, outside knowledge)
+    # 杭州南 -> 龙泉市 runs 沪昆 to 衢州, then 衢宁 south: a long way round the mountains
+    assert 1.2 * gc[1] < km[1] < 2.0 * gc[1]
+    assert km[2] == 0.0
+
+
+def test_track_distance_keeps_off_high_speed_lines(freight):
+    # 北京 -> 上海: along the conventional 京沪铁路 (1,463 km), not the 京沪高铁 (1,318 km; both
+    # outside knowledge, China Railway): under a tenth of the way on high-speed-marked edges
+    km, hsr_km = freight.rail_distance.route("北京", "上海")
+    assert 1_300 < km < 1_550 and hsr_km / km < 0.1
+    # 松阳 (衢宁) is ~20 km from any track of the 2024 network: no invented distance
+    assert np.isnan(freight.rail_distance(["松阳"], ["杭州南"])[0])
 
 
 def test_user_freight_flag():
@@ -226,6 +266,14 @@ def test_cost_cli_csv_and_geojson(data_dir, tmp_path):
     cheaper = np.where(both["rail_cost"] < both["road_cost"], "rail", "road")
     assert (both["cheaper_mode"] == cheaper).all()
     assert table["market_access_share"].between(0, 1).all()
+    by = table.set_index("helped_name")
+    # the 衢宁 counties get their own stations (outside knowledge, labelled) and rail becomes cheaper
+    for helped, station in (("龙泉市", "龙泉市"), ("遂昌县", "遂昌"), ("庆元县", "庆元")):
+        assert by.at[helped, "destination_station"] == station
+        assert "outside knowledge" in by.at[helped, "station_basis"]
+        assert by.at[helped, "cheaper_mode"] == "rail", helped
+    assert by.at["龙泉市", "rail_method"] == Method.RAIL_TRACKS
+    assert set(table["rail_method"].dropna()) <= {Method.RAIL_TRACKS, Method.GREATCIRCLE_DETOUR}
     gj = tmp_path / "sd.geojson"
     res = runner.invoke(
         main, ["cost", "--programme", "shandong-2024", "--format", "geojson", "-o", str(gj), "--data", str(data_dir)]

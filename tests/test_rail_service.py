@@ -47,7 +47,7 @@ def test_consecutive_stops_become_edges(net):
             g.nodes["济南西"]["lon"], g.nodes["济南西"]["lat"], g.nodes["北京南"]["lon"], g.nodes["北京南"]["lat"]
         )
     )
-    assert g.graph["year"] == 2021 and g.graph["speeds"]["G"] > g.graph["speeds"]["K"]
+    assert g.graph["year"] == 2020 and g.graph["speeds"]["G"] > g.graph["speeds"]["K"]
     # an edge only K/Z/N trains run on is not HSR
     conv = [d for _, _, d in g.edges(data=True) if set(d["classes"]) <= {"K", "Z", "N"}]
     assert conv and not any(d["hsr"] for d in conv)

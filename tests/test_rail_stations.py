@@ -72,7 +72,7 @@ def test_stop_list_parsing_matches_raw_lines(stop_lists, data_dir):
         if line.strip()
     )
     assert stop_lists.stops["train_no"].nunique() + len(stop_lists.bad_lines) == n_lines
-    assert stop_lists.year == 2021
+    assert stop_lists.year == 2020  # stop lists from about 2020, before 衢宁 (2020-09)
 
 
 def test_station_service_counts_distinct_trains(stop_lists, pack, data_dir):

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from countylink.accessibility.osm.scgraph_data import load_network_arrays, read_world_network
+from countylink.accessibility.rail.lines import read_corridors, track_rail_lines
 from countylink.accessibility.rail.tracks import (
+    load_marked_tracks,
     load_rail_tracks,
     rail_track_network,
     track_distance_matrix,
     track_lines,
 )
 from countylink.cli import main
-from countylink.geo.crs import haversine_m
+from countylink.geo.boundaries import load_counties
+from countylink.geo.crs import CHINA_ALBERS, haversine_m
+from countylink.layers.rail_lines import rail_lines_layer
 from countylink.methods import Method
 
 
@@ -99,3 +104,56 @@ def test_cli_builds_railways(network_cache, tmp_path, monkeypatch, world):
     assert arrays.source == "railways" and arrays.region == "zhejiang+20km"
     assert f"{arrays.n_nodes:,} nodes" in res.output
     assert arrays.n_edges > 500
+
+
+@pytest.fixture(scope="module")
+def marked(network_cache, data_dir, world):
+    corridors = read_corridors(data=data_dir)
+    return corridors, load_marked_tracks(corridors, ("shandong", "zhejiang"), cache=network_cache)
+
+
+@pytest.fixture(scope="module")
+def counties():
+    return load_counties(("shandong", "zhejiang")).set_index("adcode")
+
+
+def _km_inside(lines, polygon) -> float:
+    metric = lines.to_crs(CHINA_ALBERS).intersection(gpd.GeoSeries([polygon], crs=4326).to_crs(CHINA_ALBERS).iloc[0])
+    return float(metric.length.sum() / 1000.0)
+
+
+def test_high_speed_edges_follow_the_corridors(marked, counties):
+    corridors, tracks = marked
+    e = tracks.edges
+    assert set(e.loc[e["highspeed"], "corridor"]) == {"京沪高铁", "沪昆高铁"}
+    assert (e.loc[~e["highspeed"], "corridor"] == "").all()
+    hs_corr = corridors[corridors["highspeed"].astype(bool)]
+    # where a corridor crosses a county the marked track matches its route length (滕州: 京沪高铁, 龙游: 沪昆高铁)
+    for code in ("370481", "330825"):
+        poly = counties.at[code, "geometry"]
+        route = _km_inside(hs_corr, poly)
+        assert route > 20
+        assert _km_inside(e[e["highspeed"]], poly) == pytest.approx(route, rel=0.25)
+    # 缙云: the conventional 金温 line and no high-speed corridor: tracks, none marked
+    poly = counties.at["331122", "geometry"]
+    assert _km_inside(e[~e["highspeed"]], poly) > 20 and _km_inside(e[e["highspeed"]], poly) == 0
+
+
+def test_rail_lines_layer_from_tracks(marked, counties):
+    corridors, tracks = marked
+    area = counties.reset_index()
+    layer = rail_lines_layer(area, track_rail_lines(tracks.edges, corridors))
+    kinds = layer["kind"].value_counts()
+    assert set(kinds.index) == {"track", "corridor"}
+    corr = layer[layer["kind"] == "corridor"]
+    # each corridor drawn once, as one feature, high-speed and never freight
+    assert sorted(corr["line_name"]) == ["京沪高铁", "沪昆高铁"]
+    assert corr["highspeed"].all() and not corr["freight"].any()
+    tr = layer[layer["kind"] == "track"]
+    assert not tr["highspeed"].any() and tr["freight"].isna().all()  # the tracks carry no usage: unknown
+    # merged into lines: far fewer features than edges, a size maps can carry
+    assert len(layer) < tracks.arrays.n_edges / 2 and len(layer) < 3_000
+    # Shandong and Zhejiang have about 7,400 + 3,900 km of railway in operation (2023, outside
+    # knowledge: provincial statistical bulletins); the 2024 network misses some and draws some twice
+    km = layer.to_crs(CHINA_ALBERS).length.sum() / 1000.0
+    assert 7_000 < km < 14_000

@@ -16,6 +16,7 @@ from countylink.layers.pairs import build_pairs
 from countylink.layers.schemas import (
     CORRIDORS,
     COUNTIES,
+    GAPS,
     METHOD_VALUES,
     PAIRS,
     SCHEMAS,
@@ -80,6 +81,15 @@ def test_every_layer_of_a_real_run_has_a_schema_and_validates(run_layers):
     assert set(pairs[PAIRS.cols.method].dropna()) <= set(METHOD_VALUES)
     # no method only where there is no figure: the pairs whose helper is unknown
     assert pairs[PAIRS.cols.method].isna().equals(pairs["helper_adcode"].isna())
+    # the freight status columns are declared and filled on every county
+    gaps = run_layers["gaps"]
+    assert set(gaps[GAPS.cols.freight_rail]) <= {"yes", "unknown", "no"}
+    assert gaps[GAPS.cols.freight_evidence].str.len().gt(0).all()
+    assert gaps[GAPS.cols.freight_source].notna().all() and gaps[GAPS.cols.freight_year].notna().all()
+    # the rail lines are the tracks, with each high-speed corridor drawn once
+    lines = run_layers["rail_lines"]
+    assert set(lines["kind"]) == {"track", "corridor"}
+    assert not lines.loc[lines["highspeed"].astype(bool), "freight"].astype(bool).any()
 
 
 def test_routed_layers_validate(routed_layers):
@@ -111,6 +121,9 @@ def _string_of(series: pd.Series) -> pd.Series:
         # a rail label in a road column is as wrong as an unknown one
         ("gaps", "road_method", lambda f: f.assign(road_method=Method.RAIL_NETWORK.value), "rail_network"),
         ("gaps", "access_stations_method", lambda f: f.assign(access_stations_method="guess"), "guess"),
+        # freight status is yes / unknown / no, never a guess in between
+        ("gaps", "freight_rail", lambda f: f.assign(freight_rail="maybe"), "maybe"),
+        ("rail_lines", "year", lambda f: f.assign(year=f["year"].astype(float) + 0.5), "whole years"),
         ("counties", "gdp", lambda f: f.assign(gdp=_string_of(f["gdp"])), "non-numeric"),
         ("counties", "gdp_year", lambda f: f.assign(gdp_year=f["gdp_year"].astype(float) + 0.5), "whole years"),
         ("cost_zhejiang-2023", "cheaper_mode", lambda f: f.assign(cheaper_mode="ship"), "ship"),

@@ -1,5 +1,8 @@
 """Generalised freight cost between counties: road haulage against rail intermodal.
 
+Why one module of this size: the road and rail cost functions, the mode choice built on them, the
+OD and matrix drivers and the break-even distance all read the same parameter table and must agree.
+
 Every figure is in **yuan per tonne** of goods moved door to door between two
 county seats; every parameter comes from the table of
 :mod:`countylink.accessibility.freight.parameters` (:func:`load_parameters`).
@@ -24,12 +27,14 @@ distance and time are routed figures when the caller has them (``method =
 "osm_network"``) and crow-fly estimates otherwise
 (:func:`countylink.accessibility.road.crowfly.crowfly_travel`, ``method =
 "crowfly_estimate"``); rail distance is a network distance when the caller
-passes one, else great-circle × ``rail_detour_factor`` (``rail_method =
-"greatcircle_detour"``).
+passes one (``rail_method = "rail_tracks"`` along the non-high-speed tracks,
+``"rail_network"`` over the timetable service network), else great-circle ×
+``rail_detour_factor`` (``rail_method = "greatcircle_detour"``).
 
-Freight-capable stations and the nearest one to each seat come from
-:mod:`countylink.accessibility.freight.stations` (a documented proxy: the
-data pack has no freight attributes).
+Freight-capable stations come from
+:func:`countylink.accessibility.rail.freight_status.freight_stations` (the data
+pack has no freight attributes: each station says which rule chose it), the
+nearest one to each seat from :mod:`countylink.accessibility.freight.stations`.
 """
 
 from __future__ import annotations
@@ -282,7 +287,8 @@ def od_logistics_cost(
             raise DataError(f"rail_distance returned {net.shape} values for {n} trips")
         good = np.isfinite(net)
         rail_km[good] = net[good]
-        rail_method[good] = Method.RAIL_NETWORK
+        # a distance function may say how it measures (TrackDistance: along tracks)
+        rail_method[good] = getattr(rail_distance, "method", Method.RAIL_NETWORK)
     rail_method[~np.isfinite(rail_km)] = None
     rail = rail_intermodal_cost(
         rail_km,
@@ -293,11 +299,16 @@ def od_logistics_cost(
         params=params,
     )
     mode = choose_mode(road["road_cost"], rail["rail_cost"])
-    basis = (
-        stations["station_basis"].iloc[0]
-        if "station_basis" in stations.columns and len(stations)
-        else "stations as given by the caller"
-    )
+    basis: object = "stations as given by the caller"
+    if "station_basis" in stations.columns and len(stations):
+        # each end says which rule made its station freight-capable (one text when both agree)
+        lookup = stations.drop_duplicates("station_name").set_index("station_name")["station_basis"]
+        ob = o_st["station_name"].map(lookup).to_numpy(dtype=object)
+        db = d_st["station_name"].map(lookup).to_numpy(dtype=object)
+        basis = [
+            a if a == b else f"origin: {a}; destination: {b}" if isinstance(a, str) else None
+            for a, b in zip(ob, db, strict=True)
+        ]
     frame = pd.concat(
         [
             pd.DataFrame(
@@ -391,3 +402,56 @@ def cost_matrix(
     mat = vals.reshape(n, n)
     np.fill_diagonal(mat, 0.0)
     return pd.DataFrame(mat, index=pd.Index(codes, name="origin"), columns=pd.Index(codes, name="destination"))
+
+
+def break_even_road_km(
+    *,
+    access_km: float = 0.0,
+    egress_km: float = 0.0,
+    rail_per_road: float = 1.0,
+    road_speed_kph: float = 80.0,
+    province: str | None = None,
+    params: pd.DataFrame | None = None,
+) -> float:
+    """Road distance beyond which rail intermodal is cheaper than road, from the parameters.
+
+    Both costs are linear in distance (:func:`road_freight_cost`,
+    :func:`rail_intermodal_cost`), so the crossing is solved exactly from two
+    evaluations.
+
+    Parameters
+    ----------
+    access_km, egress_km
+        Truck legs between the seats and their freight stations (charged at
+        least ``drayage_min_km`` each; driven at ``road_speed_kph``).
+    rail_per_road
+        Rail km per road km between the two places (1.0: as long as the road).
+    road_speed_kph
+        Car speed giving the road time (truck time is × ``truck_time_factor``).
+    province
+        Toll row (``None``: ``toll_yuan_per_vkm_default``).
+    params
+        Parameter table (default: the shipped one).
+
+    Returns
+    -------
+    float
+        Road km of the break-even; ``inf`` when rail never gets cheaper.
+    """
+    if not (road_speed_kph > 0 and rail_per_road > 0):
+        raise DataError("road_speed_kph and rail_per_road must be positive")
+    d = np.array([100.0, 200.0])
+    road = road_freight_cost(d, d / road_speed_kph * 60.0, province=province, params=params)["road_cost"].to_numpy()
+    rail = rail_intermodal_cost(
+        d * rail_per_road,
+        access_km=access_km,
+        access_time_min=access_km / road_speed_kph * 60.0,
+        egress_km=egress_km,
+        egress_time_min=egress_km / road_speed_kph * 60.0,
+        params=params,
+    )["rail_cost"].to_numpy()
+    gap = rail - road  # linear in d: rail's fixed costs minus road's lower slope
+    slope = (gap[1] - gap[0]) / (d[1] - d[0])
+    if slope >= 0:
+        return float("inf")
+    return float(d[0] - gap[0] / slope)

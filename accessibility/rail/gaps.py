@@ -1,7 +1,8 @@
 """Railway-gap metrics per county and per trip between two counties (:func:`od_rail_metrics`).
 
 :func:`county_rail_gaps` gives one row per county: stations inside it and the
-trains that call there (timetable stop lists, about 2021), the nearest
+trains that call there (timetable stop lists from about 2020, before 衢宁 (2020-09)
+and 金台 (2021)), the nearest
 passenger / served / high-speed station from the county seat (anywhere in
 China, across provincial borders), the length of known rail line inside the
 county, and a planner-readable ``gap_class``:
@@ -9,16 +10,20 @@ county, and a planner-readable ``gap_class``:
 =========================== ==============================================================
 ``hsr``                     a station in the county is called at by G/D/C trains
 ``conventional_only``       stations served only by K/Z/N trains
-``station_no_service_data`` a passenger station is listed (2026 list) but no train of the
-                            ~2021 stop lists calls there: a newer station/line, or a halt
-                            whose trains are missing from the lists (e.g. T-class)
-``line_no_station``         a known rail line crosses the county (≥ 2 km inside) but
-                            there is no passenger station — may be freight-only track
+``station_no_service_data`` a passenger station is listed (2026 list) but the stop lists
+                            (about 2020) have no timetable data for it: a newer station/line
+                            (衢宁 2020-09, 金台 2021 …), or a halt whose trains are missing
+                            from the lists (e.g. T-class); not "unserved"
+``line_no_station``         a known rail line (tracks, corridors) crosses the county (≥ 2 km
+                            inside) but there is no passenger station — may be freight-only track
 ``no_rail``                 neither a station nor a known line
 =========================== ==============================================================
 
 :data:`GAP_ORDER` ranks them worst first. Every figure carries its source and
 year (``*_source``/``*_year`` columns) and travel figures their ``method``.
+Freight status (``freight_rail``, ``freight_evidence``, ``freight_source``,
+``freight_year``) and ``timetable_note`` come from
+:func:`~countylink.accessibility.rail.freight_status.county_freight_status`.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ GAP_ORDER: list[str] = ["no_rail", "line_no_station", "station_no_service_data",
 GAP_LABELS: dict[str, str] = {
     "no_rail": "no rail: no station and no known line",
     "line_no_station": "line crosses, no passenger station",
-    "station_no_service_data": "station listed, no trains in the ~2021 stop lists",
+    "station_no_service_data": "station listed, no timetable data for this station (stop lists from about 2020)",
     "conventional_only": "conventional trains only (K/Z/N)",
     "hsr": "served by high-speed trains (G/D/C)",
 }
@@ -71,6 +76,7 @@ def county_rail_gaps(
     lines_by_county: pd.DataFrame | None = None,
     *,
     road_times: pd.DataFrame | None = None,
+    freight: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per-county railway-gap metrics.
 
@@ -93,6 +99,10 @@ def county_rail_gaps(
         ``road_method`` (``"osm_network"``). Missing → crow-fly estimates
         (:func:`countylink.accessibility.road.crowfly.crowfly_travel`,
         ``road_method="crowfly_estimate"``).
+    freight
+        :func:`~countylink.accessibility.rail.freight_status.county_freight_status`
+        output (indexed by adcode); ``None``: ``freight_rail`` is ``unknown``
+        ("no track data"), never a silent no.
 
     Returns
     -------
@@ -181,6 +191,18 @@ def county_rail_gaps(
         out["line_source"] = "no line data"
         out["line_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
 
+    if freight is not None:
+        fr = freight.reindex(out["adcode"])
+        for c in ("freight_rail", "freight_evidence", "freight_source", "timetable_note"):
+            out[c] = fr[c].to_numpy()
+        out["freight_year"] = pd.array(fr["freight_year"].to_numpy(), dtype="Int64")
+        out["freight_rail"] = out["freight_rail"].fillna("unknown")
+    else:
+        out["freight_rail"] = "unknown"
+        out["freight_evidence"] = "no track data"
+        out["freight_source"] = "no track data"
+        out["freight_year"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["timetable_note"] = ""
     out["gap_class"] = _classify(out)
     out["gap_label"] = out["gap_class"].map(GAP_LABELS)
     out["gap_rank"] = out["gap_class"].map({g: i for i, g in enumerate(GAP_ORDER)}).astype(int)

@@ -1,7 +1,11 @@
-"""Railway line geometries: the data pack's generalised lines and OSM ``railway=rail``.
+"""Railway line geometries: tracks (scgraph-data), the pack's corridors and generalised lines, OSM ``railway=rail``.
+
+The run's lines come from :func:`track_rail_lines`: the ``world_railways``
+tracks merged into lines, except where they run along one of the pack's
+high-speed corridors, which is drawn once, as the corridor's collapsed line.
 
 All sources come out in one schema (WGS-84):
-``line_name``, ``kind`` (``trunk_generalised`` / ``corridor`` / ``osm_rail``),
+``line_name``, ``kind`` (``track`` / ``trunk_generalised`` / ``corridor`` / ``osm_rail``),
 ``highspeed`` (bool or NA), ``usage``, ``service``, ``freight`` (bool or NA:
 unknown), ``source``, ``year``, ``geometry`` (LineString/MultiLineString).
 
@@ -24,6 +28,7 @@ import pandas as pd
 from countylink.accessibility.osm.features import osm_features
 from countylink.accessibility.rail.single_track import collapse_parallel_tracks
 from countylink.accessibility.rail.stations import PACK_SOURCES
+from countylink.accessibility.rail.tracks import TRACKS_SOURCE, TRACKS_YEAR
 from countylink.errors import DataError
 from countylink.files import data_file, read_csv_table
 
@@ -102,6 +107,53 @@ def read_pack_lines(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFram
             crs="EPSG:4326",
         )
     )
+
+
+def track_rail_lines(
+    edges: gpd.GeoDataFrame, corridors: gpd.GeoDataFrame, *, simplify_m: float = 20.0
+) -> gpd.GeoDataFrame:
+    """The rail network as lines: non-high-speed tracks merged, high-speed corridors once each.
+
+    Parameters
+    ----------
+    edges
+        Track edges with ``highspeed`` (:class:`~countylink.accessibility.rail.tracks.RailTracks`).
+    corridors
+        :func:`read_corridors` (parallel tracks already collapsed): its
+        high-speed rows replace the track edges marked along them, so each
+        corridor is counted once and drawn with its detailed geometry.
+    simplify_m
+        Tolerance for simplifying the corridor lines (keeps map files small).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`LINE_COLUMNS`; tracks have ``kind="track"``, ``highspeed=False``
+        and ``freight`` NA (the tracks carry no usage); corridors
+        ``highspeed=True`` and ``freight=False`` (a high-speed line carries no freight).
+    """
+    import shapely
+
+    other = edges[~edges["highspeed"].to_numpy(bool)]
+    merged = shapely.line_merge(shapely.multilinestrings(other.geometry.to_numpy()))
+    parts = list(getattr(merged, "geoms", [merged])) if not merged.is_empty else []
+    tracks = gpd.GeoDataFrame(
+        {"line_name": "", "kind": "track", "highspeed": False, "freight": pd.NA},
+        index=range(len(parts)),
+        geometry=parts,
+        crs="EPSG:4326",
+    )
+    tracks["freight"] = tracks["freight"].astype("boolean")
+    tracks["source"], tracks["year"] = TRACKS_SOURCE, TRACKS_YEAR
+    hs = corridors[corridors["highspeed"].fillna(False).astype(bool)].copy()
+    hs["kind"], hs["freight"] = "corridor", False
+    if len(hs) and simplify_m > 0:
+        from countylink.geo.crs import CHINA_ALBERS
+
+        hs["geometry"] = hs.geometry.to_crs(CHINA_ALBERS).simplify(simplify_m).to_crs("EPSG:4326")
+    out = pd.concat([_schema(tracks), _schema(hs)], ignore_index=True)
+    out["freight"] = out["freight"].astype("boolean")
+    return gpd.GeoDataFrame(out, geometry="geometry", crs="EPSG:4326")
 
 
 def rail_lines_from_osm(

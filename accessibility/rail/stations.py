@@ -45,10 +45,14 @@ PACK_SOURCES: dict[str, tuple[str, int]] = {
         "2026-07; coordinates © OpenStreetMap contributors)",
         2026,
     ),
+    # 2020: the lists hold 日照西, 太和东 and 张家界西 (opened Nov–Dec 2019) but none of the
+    # 衢宁 stations (遂昌, 松阳, 龙泉市, 庆元: opened 2020-09-27), so they date from the
+    # 2020 timetables before the October 2020 change, although the repository is of 2022-01
     "train_stops": (
         "data pack rail/train_stops (12306 timetable stop lists, Sythens88/"
-        "Chinese-Railway-Network @ e6749d3, about 2021; no T-class trains)",
-        2021,
+        "Chinese-Railway-Network @ e6749d3; stop lists from about 2020, before 衢宁 (2020-09) "
+        "and 金台 (2021); no T-class trains)",
+        2020,
     ),
     "trunk_lines": (
         "data pack rail/trunk_lines_generalised.gpkg (gmt-china/china-geospatial-data, "
