@@ -9,6 +9,8 @@ without any tile server. Outlines are simplified far more than counties
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -19,7 +21,7 @@ from countylink.maps.layers import _feature
 #: Simplification of the backdrop outlines, metres.
 CONTEXT_TOLERANCE_M = 1500.0
 #: How far beyond the counties neighbouring provinces are drawn, degrees.
-MARGIN_DEG = 3.0
+MARGIN_DEG = 2.0
 
 
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
@@ -30,14 +32,21 @@ def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
     return round_coordinates(simple, 3)
 
 
-def land_features(counties: gpd.GeoDataFrame, *, tolerance_m: float = CONTEXT_TOLERANCE_M) -> list[dict]:
-    """Province polygons around the counties (land; what lies outside them is sea or abroad)."""
+@lru_cache(maxsize=1)
+def _provinces() -> gpd.GeoDataFrame:
     from countylink.geo.boundaries import ALL, province_outlines
 
+    return province_outlines(ALL)
+
+
+def land_features(counties: gpd.GeoDataFrame, *, tolerance_m: float = CONTEXT_TOLERANCE_M) -> list[dict]:
+    """Province polygons around the counties (land; what lies outside them is sea or abroad)."""
     minx, miny, maxx, maxy = counties.total_bounds
-    provinces = province_outlines(ALL)
-    near = provinces[provinces.intersects(shapely.box(minx - MARGIN_DEG, miny - MARGIN_DEG, maxx + MARGIN_DEG, maxy + MARGIN_DEG))]
-    geoms = _simplify(near.geometry, tolerance_m)
+    provinces = _provinces()
+    frame = (minx - MARGIN_DEG, miny - MARGIN_DEG, maxx + MARGIN_DEG, maxy + MARGIN_DEG)
+    near = provinces[provinces.intersects(shapely.box(*frame))]
+    # only the part around the map is ever seen
+    geoms = _simplify(gpd.GeoSeries(shapely.clip_by_rect(near.geometry.values, *frame), crs=near.crs), tolerance_m)
     return [_feature(g, {"n": str(n)}) for g, n in zip(geoms, near["name"]) if g is not None and not g.is_empty]
 
 
@@ -64,7 +73,10 @@ def prefecture_seats(counties: gpd.GeoDataFrame) -> list[list]:
     if found.empty:
         return []
     lon, lat = gcj02_to_wgs84(found["longitude"].to_numpy(float), found["latitude"].to_numpy(float))
-    return [[round(float(y), 4), round(float(x), 4), str(n)] for x, y, n in zip(np.atleast_1d(lon), np.atleast_1d(lat), found["name"])]
+    return [
+        [round(float(y), 4), round(float(x), 4), str(n)]
+        for x, y, n in zip(np.atleast_1d(lon), np.atleast_1d(lat), found["name"])
+    ]
 
 
 def seat_source() -> str:

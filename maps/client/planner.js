@@ -8,6 +8,12 @@ function countylinkPlanner(map, D, extra) {
     ["clHighlight", 480], ["clLabels", 490]];
   PANES.forEach(([name, z]) => { map.createPane(name).style.zIndex = z; });
   ["clLand", "clLines", "clOutlines", "clLabels", "clGapLinks"].forEach(n => { map.getPane(n).style.pointerEvents = "none"; });
+  // geometry arrives delta-encoded (maps/layers.py encode_coordinates): decode once, in place
+  const DEPTH = {LineString: 0, MultiLineString: 1, Polygon: 1, MultiPolygon: 2};
+  const ring = a => { const out = []; let x = 0, y = 0; for (let i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([x / D.scale, y / D.scale]); } return out; };
+  const decode = (q, d) => d === 0 ? ring(q) : q.map(x => decode(x, d - 1));
+  const decodeAll = fc => (fc.features || fc).forEach(f => { if (f.geometry.q) { f.geometry.coordinates = decode(f.geometry.q, DEPTH[f.geometry.type]); delete f.geometry.q; } });
+  [D.counties, D.context.land, D.context.prefectures, D.rail, D.corridors].forEach(x => { if (x) decodeAll(x); });
   const esc = s => String(s == null ? "" : s).replace(/[&<>"']/g, c => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]));
   const byCode = {};
   D.counties.features.forEach(f => { byCode[f.properties.a] = f; });
