@@ -87,7 +87,7 @@ def fmt_number(value, digits: int = 3) -> str:
         mag = math.floor(math.log10(abs(v)))
         decimals = max(0, digits - 1 - mag)
         rounded = round(v, decimals)
-        return f"{rounded:,.{decimals}f}" if decimals else f"{round(rounded):,}"
+        return f"{rounded:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{round(rounded):,}"
     return str(value)
 
 

@@ -512,7 +512,7 @@ def pairing_map(
         defs.append(
             {
                 "id": f"roles@{programme}",
-                "name": f"Helper / helped outlines — {label}",
+                "name": f"Helper / helped outlines and names — {label}",
                 "on": True,
                 "legend": _row(_box("none", L.HELPER_OUTLINE, 2.4), "helper county")
                 + _row(_box("none", L.HELPED_OUTLINE, 3), "helped county"),
@@ -528,7 +528,7 @@ def pairing_map(
         defs.append(
             {
                 "id": f"pairs@{programme}",
-                "name": f"Pairs and names — {label}",
+                "name": f"Pairs — {label}",
                 "on": True,
                 "legend": f"<h3>Pairs — {html.escape(label)}: {drawn} lines helper → helped, one colour per pair</h3>"
                 + status_rows

@@ -108,9 +108,12 @@ function countylinkPlanner(map, D, extra) {
     roles: prog => {
       const mine = D.pairs.filter(p => p.prog === prog);
       const helped = new Set(mine.map(p => p.helped)), helper = new Set(mine.map(p => p.helper).filter(Boolean));
+      // names of the paired counties go with their outlines (also seen in the rail-gap view)
       return L.layerGroup([
         countyLayer(f => helper.has(f.properties.a), {fill: false, color: "#1a1a1a", weight: 2.4, className: "cl-helper"}, "clOutlines", false),
         countyLayer(f => helped.has(f.properties.a), {fill: false, color: "#c51b7d", weight: 3, className: "cl-helped"}, "clOutlines", false),
+        ...[...helped].filter(c => byCode[c]).map(c => countyLabel(c, "cl-label-helped", 0)),
+        ...[...helper].filter(c => byCode[c] && !helped.has(c)).map(c => countyLabel(c, "cl-label-helper", 2)),
       ]);
     },
     pairs: prog => {
@@ -125,8 +128,6 @@ function countylinkPlanner(map, D, extra) {
           parts.push(line);
           parts.push(arrow(p));
         }
-        if (p.helper && byCode[p.helper]) parts.push(countyLabel(p.helper, "cl-label-helper", 2));
-        if (byCode[p.helped]) parts.push(countyLabel(p.helped, "cl-label-helped", p.helper ? 1 : 0));
       });
       return L.layerGroup(parts);
     },
