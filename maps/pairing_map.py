@@ -24,6 +24,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -103,6 +104,12 @@ def _client_text(name: str) -> str:
     return (CLIENT_DIR / name).read_text(encoding="utf-8")
 
 
+def _js_string(value) -> str:
+    """JSON for a script element: readable UTF-8, and no ``</script`` that would end the element early."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
+
+
 class _Planner(MacroElement):
     """Side panel, styles and the client script that draws every layer from ``data``."""
 
@@ -129,7 +136,7 @@ class _Planner(MacroElement):
         {% macro script(this, kwargs) %}
         window.countylinkMap = {{ this._parent.get_name() }};
         countylinkPlanner({{ this._parent.get_name() }}, {{ this.data }},
-          [{% for name, var, legend in this.extra %}{name: {{ name|tojson }}, layer: {{ var }}, legend: {{ legend|tojson }}},{% endfor %}]);
+          [{% for name, var, legend in this.extra %}{name: {{ name }}, layer: {{ var }}, legend: {{ legend }}},{% endfor %}]);
         {% endmacro %}
         """
     )
@@ -137,9 +144,10 @@ class _Planner(MacroElement):
     def __init__(self, *, title: str, headline: str, notes: str, data: dict, extra: list[tuple[str, str, str]]):
         super().__init__()
         self._name = "CountylinkPlanner"
-        self.title, self.headline, self.notes, self.extra = title, headline, notes, extra
+        self.title, self.headline, self.notes = title, headline, notes
+        self.extra = [(_js_string(name), var, _js_string(legend)) for name, var, legend in extra]
         # "</" inside the data would end the script element early
-        self.data = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        self.data = _js_string(data)
         self.css, self.js = _client_text("planner.css"), _client_text("planner.js")
 
 

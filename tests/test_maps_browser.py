@@ -386,3 +386,26 @@ def test_gap_view(browser, maps, run_layers, artifacts_dir, programme):
         assert view.errors == [] and view.blocked == []
     finally:
         view.close()
+
+
+def test_online_base_map_stays_quiet_offline(browser, run_layers, tmp_path):
+    """--basemap osm on a machine without network: no request, no console error, the panel says why."""
+    pairs = run_layers.pairs["zhejiang-2023"]
+    path = save_map(
+        pairing_map(counties_for_pairs(run_layers.counties, pairs), pairs, basemap="osm"), tmp_path / "osm.html"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_offline(True)
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("() => window.countylinkMap !== undefined", timeout=20_000)
+        page.wait_for_timeout(500)
+        assert requests == [] and errors == []
+        assert "Offline" in page.inner_text("#cl-tiles-note")
+        assert not page.locator('.cl-layers input[data-layer="tiles"]').is_checked()
+    finally:
+        context.close()

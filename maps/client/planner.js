@@ -199,19 +199,25 @@ function countylinkPlanner(map, D, extra) {
     label.firstChild.addEventListener("change", e => setLayer(id, e.target.checked));
   });
   if (D.tiles) {
+    // online tiles only after one probe tile loads: unreachable, that single probe is the only request
     const tiles = L.tileLayer(D.tiles.url, {attribution: D.tiles.attr, subdomains: D.tiles.subdomains, pane: "clLand"});
-    let failed = false;
-    tiles.on("tileerror", () => {  // offline: drop the layer after the first failure, say so once
-      if (failed) return;
-      failed = true;
-      map.removeLayer(tiles);
-      document.getElementById("cl-tiles-note").textContent = "Online base map not reachable (offline?): switched off.";
-    });
-    layers.tiles = {layer: tiles, def: {id: "tiles", name: D.tiles.name, legend: "", on: D.tiles.on}};
+    const note = document.getElementById("cl-tiles-note");
+    layers.tiles = {layer: L.layerGroup(), def: {id: "tiles", name: D.tiles.name, legend: "", on: false}};
     const label = document.createElement("label");
     label.innerHTML = `<input type="checkbox" data-layer="tiles"> ${esc(D.tiles.name)}`;
     layerBox.appendChild(label);
-    label.firstChild.addEventListener("change", e => { failed = false; setLayer("tiles", e.target.checked); });
+    const probe = () => {
+      const img = new Image();
+      const c = map.getCenter(), z = 5, n = 2 ** z;
+      const x = Math.floor((c.lng + 180) / 360 * n), y = Math.floor((1 - Math.log(Math.tan(c.lat * Math.PI / 180) + 1 / Math.cos(c.lat * Math.PI / 180)) / Math.PI) / 2 * n);
+      img.onload = () => { layers.tiles.layer.addLayer(tiles); note.textContent = ""; setLayer("tiles", true); };
+      img.onerror = () => { note.textContent = "Online base map not reachable (offline?): left off."; setLayer("tiles", false); };
+      img.src = L.Util.template(D.tiles.url, {s: D.tiles.subdomains[0], x, y, z});
+    };
+    label.firstChild.addEventListener("change", e => { if (e.target.checked) probe(); else setLayer("tiles", false); });
+    // a machine without network says so (navigator.onLine): then not even the probe is sent
+    if (D.tiles.on && navigator.onLine) probe();
+    else if (D.tiles.on) note.textContent = "Offline: online base map left off (tick it when online).";
   }
   function renderLegend() {
     const parts = [];
