@@ -20,8 +20,11 @@ from countylink.maps.layers import _feature
 
 #: Simplification of the backdrop outlines, metres.
 CONTEXT_TOLERANCE_M = 1500.0
-#: How far beyond the counties neighbouring provinces are drawn, degrees.
-MARGIN_DEG = 2.0
+#: How far beyond the counties neighbouring provinces are drawn, degrees (the map cannot pan or
+#: zoom out past this frame, so its straight edge is never seen).
+MARGIN_DEG = 4.0
+#: East–west margin: wider, as screens are wider than tall.
+MARGIN_LON_DEG = 9.0
 
 
 def _simplify(geoms: gpd.GeoSeries, tolerance_m: float) -> gpd.GeoSeries:
@@ -43,11 +46,17 @@ def land_features(counties: gpd.GeoDataFrame, *, tolerance_m: float = CONTEXT_TO
     """Province polygons around the counties (land; what lies outside them is sea or abroad)."""
     minx, miny, maxx, maxy = counties.total_bounds
     provinces = _provinces()
-    frame = (minx - MARGIN_DEG, miny - MARGIN_DEG, maxx + MARGIN_DEG, maxy + MARGIN_DEG)
+    frame = (minx - MARGIN_LON_DEG, miny - MARGIN_DEG, maxx + MARGIN_LON_DEG, maxy + MARGIN_DEG)
     near = provinces[provinces.intersects(shapely.box(*frame))]
     # only the part around the map is ever seen
     geoms = _simplify(gpd.GeoSeries(shapely.clip_by_rect(near.geometry.values, *frame), crs=near.crs), tolerance_m)
     return [_feature(g, {"n": str(n)}) for g, n in zip(geoms, near["name"]) if g is not None and not g.is_empty]
+
+
+def frame(counties: gpd.GeoDataFrame) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the drawn context (the map's pan and zoom-out limit)."""
+    minx, miny, maxx, maxy = counties.total_bounds
+    return [[miny - MARGIN_DEG, minx - MARGIN_LON_DEG], [maxy + MARGIN_DEG, maxx + MARGIN_LON_DEG]]
 
 
 def prefecture_features(counties: gpd.GeoDataFrame, *, tolerance_m: float = CONTEXT_TOLERANCE_M / 3) -> list[dict]:

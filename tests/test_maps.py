@@ -474,3 +474,30 @@ def test_cli_run_passes_registry_and_indicators(monkeypatch, tmp_path):
     res = CliRunner().invoke(main, [*args, "--indicators", str(indicators)])
     assert res.exit_code == 0, res.output
     assert seen["registry"] == registry and seen["indicators"] == indicators
+
+
+def test_default_run_map_carries_freight_cost_optimal_partner_and_corridors(main_run):
+    """The routed default run (session fixture): cost step and corridors reach the map, size within target."""
+    import geopandas as gpd
+
+    page = (main_run / "map_all.html").read_text(encoding="utf-8")
+    assert (main_run / "map_all.html").stat().st_size <= 1.5e6
+    data = _map_data(page)
+    by_id = {p["id"]: p for p in data["pairs"]}
+    for programme in ("shandong-2024", "zhejiang-2023"):
+        cost = gpd.read_file(main_run / f"cost_{programme}.geojson")
+        assignment = pd.read_csv(main_run / f"assignment_{programme}.csv", dtype=str)
+        priced = cost[cost["road_cost"].notna()]
+        assert len(priced) > 0
+        for _, row in priced.iterrows():
+            rows = dict(by_id[row["pair_id"]]["rows"])
+            assert f"road {fmt_number(row['road_cost'])}" in rows["Freight cost (yuan/t)"]
+            assert f"{row['cheaper_mode']} cheaper" in rows["Freight cost (yuan/t)"]
+        for _, row in assignment.iterrows():
+            rec = next(p for p in data["pairs"] if p["helper"] == row["helper_adcode"])
+            expected = "the actual partner" if row["changed"].lower() == "false" else row["optimal_helped_name"]
+            assert dict(rec["rows"])["Cheapest-freight partner (optimal pairing)"] == expected
+        corridors = gpd.read_file(main_run / f"corridors_{programme}.geojson")
+        drawn = [f for f in data["corridors"] if f["properties"]["prog"] == programme]
+        assert len(drawn) == int((corridors.geometry.notna() & ~corridors.geometry.is_empty).sum()) > 0
+        assert all(f["properties"]["crossed"] and f["properties"]["km"] != "—" for f in drawn)

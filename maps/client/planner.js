@@ -300,6 +300,13 @@ function countylinkPlanner(map, D, extra) {
   map.invalidateSize({animate: false});
   const all = L.geoJSON(D.counties).getBounds();
   map.fitBounds(all, {paddingTopLeft: [50, 20], paddingBottomRight: [20, 30], animate: false});
+  if (D.context.frame) {  // never pan or zoom out past the drawn land and sea
+    const frame = L.latLngBounds(D.context.frame);
+    const limit = () => map.setMinZoom(Math.min(map.getZoom(), map.getBoundsZoom(frame, true)));
+    map.setMaxBounds(frame);
+    limit();
+    map.on("resize", limit);
+  }
   Object.entries(layers).forEach(([id, {def}]) => setLayer(id, !!def.on));
   map.on("zoomend moveend", declutter);
   window.countylinkPlanner = {selectPair, setLayer, layers, declutter, findCounty};
