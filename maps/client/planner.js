@@ -86,8 +86,8 @@ function countylinkPlanner(map, D, extra) {
         if (!g.line) return;
         parts.push(L.polyline(g.line, {pane: "clGapLinks", color: "#222", weight: 1.6, opacity: 0.9, interactive: false, className: "cl-gap-link"}));
         parts.push(L.circleMarker(g.line[1], {pane: "clGapLinks", radius: 3, color: "#222", weight: 1, fillColor: "#fff", fillOpacity: 1, interactive: false, className: "cl-gap-station"}));
-        const mid = [(g.line[0][0] + g.line[1][0]) / 2, (g.line[0][1] + g.line[1][1]) / 2];
-        parts.push(labelMarker(mid[0], mid[1], `${g.km} km`, "cl-distance-label", 2.5));
+        // the distance sits beside the station it measures to (the seat end carries the county name)
+        parts.push(labelMarker(g.line[1][0], g.line[1][1], `${g.km} km`, "cl-distance-label", 1));
       });
       return L.layerGroup(parts);
     },
