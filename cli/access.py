@@ -65,6 +65,10 @@ def access(provinces, target, resolution, dem, dem_crs, population, network, off
         raise CountylinkError(f"the output must be a .tif file, got {output}")
     if resolution <= 0:
         raise CountylinkError(f"--resolution must be positive metres, got {resolution:g}")
+    if dem_crs is not None:
+        from countylink.geo.crs import parse_crs
+
+        parse_crs(dem_crs, what="--dem-crs")
     dem_path = None
     if dem is not None:
         if dem == "cnmaps":

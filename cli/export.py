@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from countylink.cli.options import (
+    coord_system_option,
     data_option,
     indicators_option,
     output_option,
@@ -39,11 +40,22 @@ FORMAT_NAMES = ("geojson", "gpkg", "parquet", "csv")
     default=None,
     help="CSV id,lon,lat for isochrones (default: county seats of --province).",
 )
+@coord_system_option
 @click.option("--format", "fmt", default=None, help=f"One of {', '.join(FORMAT_NAMES)} (default: from the suffix).")
 @output_option
 @data_option
 def export(
-    layer: str, provinces, programme, registry: Path | None, indicators, network_path, points, fmt, output: Path, data
+    layer: str,
+    provinces,
+    programme,
+    registry: Path | None,
+    indicators,
+    network_path,
+    points,
+    coord_system,
+    fmt,
+    output: Path,
+    data,
 ) -> None:
     """Write LAYER (counties, pairs, ...) for a province or programme to a file.
 
@@ -64,7 +76,8 @@ def export(
     if fmt is not None and fmt.lower() not in FORMATS:
         raise CountylinkError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     scope = resolve_scope(programmes=programme, registry=registry, provinces=provinces)
-    keys = scope.provinces
+    # a registry alone (no --province): the provinces of its counties
+    keys = scope.provinces or (scope.pair_provinces if scope.registry is not None else ())
     if layer in PROGRAMME_LAYERS and scope.registry is None:
         raise CountylinkError(f"layer {layer!r} needs --programme (or --registry)")
     if layer in NETWORK_LAYERS and network_path is None:
@@ -78,12 +91,9 @@ def export(
         graph = load_network_for_run(str(network_path), provinces=keys)
     point_table = None
     if points is not None:
-        import pandas as pd
+        from countylink.geo.points import read_points
 
-        try:
-            point_table = pd.read_csv(points)
-        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise CountylinkError(f"cannot read points file {points}: {exc}") from None
+        point_table = read_points(points, what="points file", coord_system=coord_system)
     folder = data_dir(data)
     user_indicators = None
     if indicators is not None:

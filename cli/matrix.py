@@ -6,22 +6,14 @@ from pathlib import Path
 
 import click
 
-from countylink.errors import CountylinkError, DataError
+from countylink.cli.options import coord_system_option
+from countylink.errors import CountylinkError
 
 
-def _read_points(path: Path, name: str):
-    import pandas as pd
+def _read_points(path: Path, name: str, coord_system: str | None):
+    from countylink.geo.points import read_points
 
-    if not path.is_file():
-        raise DataError(f"{name} file not found: {path}")
-    try:
-        frame = pd.read_csv(path)
-    except Exception as exc:
-        raise DataError(f"cannot read {name} CSV {path}: {exc}") from exc
-    missing = {"id", "lon", "lat"} - set(frame.columns)
-    if missing:
-        raise DataError(f"{name} CSV {path} lacks column(s) {sorted(missing)}; need id, lon, lat")
-    return frame
+    return read_points(path, what=f"{name} file", coord_system=coord_system)[["id", "lon", "lat"]]
 
 
 def _county_seats(counties: tuple[str, ...]):
@@ -41,8 +33,11 @@ def _county_seats(counties: tuple[str, ...]):
     help="'highways' (the embedded national network, clipped to the counties' provinces) or a road graph: "
     "GraphML from 'countylink network build', or a .osm.pbf/.osm file.",
 )
-@click.option("--origins", type=click.Path(path_type=Path), default=None, help="CSV with id,lon,lat (WGS-84).")
+@click.option(
+    "--origins", type=click.Path(path_type=Path), default=None, help="CSV with id,lon,lat (see --coord-system)."
+)
 @click.option("--destinations", type=click.Path(path_type=Path), default=None, help="CSV with id,lon,lat.")
+@coord_system_option
 @click.option(
     "--counties",
     multiple=True,
@@ -78,7 +73,9 @@ def _county_seats(counties: tuple[str, ...]):
     required=True,
     help="Output .csv or .parquet.",
 )
-def matrix(network_path, origins, destinations, counties, access_speed_kph, speed_kph, max_snap_m, output) -> None:
+def matrix(
+    network_path, origins, destinations, coord_system, counties, access_speed_kph, speed_kph, max_snap_m, output
+) -> None:
     """Fastest travel time and road distance for every origin-destination pair."""
     import warnings
 
@@ -93,8 +90,8 @@ def matrix(network_path, origins, destinations, counties, access_speed_kph, spee
     if counties:
         o = d = _county_seats(counties)
     else:
-        o = _read_points(origins, "origins")
-        d = _read_points(destinations, "destinations")
+        o = _read_points(origins, "origins", coord_system)
+        d = _read_points(destinations, "destinations", coord_system)
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise CountylinkError(f"cannot write a matrix as {output.name}; use .csv or .parquet")

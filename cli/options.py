@@ -40,6 +40,14 @@ output_option = click.option(
     required=True,
     help="Output file.",
 )
+coord_system_option = click.option(
+    "--coord-system",
+    "coord_system",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default=None,
+    help="Coordinate system of the given points: wgs84 (GPS, OSM), gcj02 (AMap, Tencent), bd09 (Baidu). "
+    "Default wgs84, with a warning for points in China.",
+)
 indicators_option = click.option(
     "--indicators",
     type=click.Path(path_type=Path),

@@ -43,10 +43,9 @@ def read_industry_table(path: Path) -> pd.DataFrame:
     """County × industry CSV: an ``adcode`` column, then one numeric column per industry."""
     import pandas as pd
 
-    try:
-        table = pd.read_csv(path, dtype={"adcode": str})
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise CountylinkError(f"cannot read industry table {path}: {exc}") from None
+    from countylink.files import read_csv_table
+
+    table = read_csv_table(path, what="industry table", dtype={"adcode": str})
     if "adcode" not in table.columns:
         raise CountylinkError(f"industry table {path} needs an adcode column")
     table = table.set_index("adcode")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from countylink.cli.cost import emit, format_option, load_context, optional_output, params_option, set_option
-from countylink.cli.options import data_option, registry_option
+from countylink.cli.options import coord_system_option, data_option, registry_option
 
 
 @click.command("scenario")
@@ -25,15 +25,18 @@ from countylink.cli.options import data_option, registry_option
     show_default=True,
     help="conventional: passenger+freight line; hsr: high-speed station (no freight); freight: freight line only.",
 )
-@click.option("--lon", type=float, default=None, help="Station longitude, WGS-84 (default: the county seat).")
-@click.option("--lat", type=float, default=None, help="Station latitude, WGS-84 (default: the county seat).")
+@click.option("--lon", type=float, default=None, help="Station longitude (default: the county seat).")
+@click.option("--lat", type=float, default=None, help="Station latitude (default: the county seat).")
+@coord_system_option
 @click.option("--junction", default=None, help="Existing freight station the new branch joins (default: nearest).")
 @format_option
 @optional_output
 @params_option
 @set_option
 @data_option
-def scenario(programme, registry, adcode, kind, lon, lat, junction, fmt, output, params_file, overrides, data) -> None:
+def scenario(
+    programme, registry, adcode, kind, lon, lat, coord_system, junction, fmt, output, params_file, overrides, data
+) -> None:
     """Gap classes, rail distance/time and freight cost of the pairs, before and after a new station.
 
     \b
@@ -47,6 +50,11 @@ def scenario(programme, registry, adcode, kind, lon, lat, junction, fmt, output,
 
     if (lon is None) != (lat is None):
         raise CountylinkError("give both --lon and --lat, or neither")
+    if lon is not None:
+        from countylink.geo.points import checked_lonlat
+
+        (lon,), (lat,) = checked_lonlat([lon], [lat], what="--lon/--lat", coord_system=coord_system, line_offset=None)
+        lon, lat = float(lon), float(lat)
     ctx = load_context(programme, registry=registry, data=data, params_file=params_file, overrides=overrides)
     table = scenario_table(
         ctx.pairs,

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import functools
+import html
 import http.server
+import io
+import os
+import urllib.parse
+from http import HTTPStatus
 from pathlib import Path
 
 import click
@@ -12,20 +17,71 @@ from countylink.errors import CountylinkError, NotFoundError
 
 
 def make_server(folder: Path, *, port: int = 8000) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for ``folder`` bound to 127.0.0.1 (``port=0`` picks a free port)."""
+    """An HTTP server for ``folder`` bound to 127.0.0.1 (``port=0`` picks a free port).
+
+    Confined to the folder: a path resolving outside it (``..``, a symbolic
+    link pointing out) or through a hidden name (``.git``, a staging folder) is
+    not found; only the top folder is listed, without hidden names; a request
+    whose ``Host`` header is not a localhost name is refused (a web page on
+    another site cannot reach the server through DNS rebinding).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise NotFoundError(f"folder not found: {folder}")
-    handler = functools.partial(_QuietHandler, directory=str(folder.resolve()))
+    handler = functools.partial(_ConfinedHandler, directory=str(folder.resolve()))
     try:
         return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     except OSError as exc:
         raise CountylinkError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+#: Host header names the server answers to (with any port)
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+
+
+class _ConfinedHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):
         click.echo(f"{self.address_string()} {format % args}", err=True)
+
+    def _host_ok(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return name in LOCAL_HOSTS
+
+    def _inside(self) -> bool:
+        root = Path(self.directory).resolve()
+        target = Path(self.translate_path(self.path))
+        rel = target.relative_to(root) if target.is_relative_to(root) else None
+        if rel is None or any(part.startswith(".") for part in rel.parts):
+            return False
+        return target.resolve().is_relative_to(root)
+
+    def send_head(self):
+        if not self._host_ok():
+            self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "only localhost names are served")
+            return None
+        if not self._inside():
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path):
+        root = Path(self.directory).resolve()
+        if Path(path).resolve() != root:
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
+        names = sorted(
+            n for n in os.listdir(root) if not n.startswith(".") and (root / n).resolve().is_relative_to(root)
+        )
+        items = "".join(
+            f'<li><a href="{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names if (root / n).is_file()
+        )
+        body = f"<!DOCTYPE html><html><meta charset=utf-8><title>countylink</title><ul>{items}</ul></html>".encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
 
 @click.command("serve")

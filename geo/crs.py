@@ -46,3 +46,21 @@ def haversine_m(lon1, lat1, lon2, lat2):
     lon1, lat1, lon2, lat2 = (np.radians(np.asarray(v, dtype=float)) for v in (lon1, lat1, lon2, lat2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def parse_crs(value: object, *, what: str) -> pyproj.CRS:
+    """A CRS from user input (``EPSG:4326``, a WKT or PROJ string), or one clear error naming ``what``.
+
+    Raises
+    ------
+    CountylinkError
+        If pyproj does not recognise ``value``.
+    """
+    from countylink.errors import CountylinkError
+
+    try:
+        return pyproj.CRS.from_user_input(value)
+    except (pyproj.exceptions.CRSError, TypeError, ValueError):
+        raise CountylinkError(
+            f"{what} {value!r} is not a coordinate reference system; give e.g. EPSG:4326 or EPSG:32650"
+        ) from None

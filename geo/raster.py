@@ -24,12 +24,14 @@ import geopandas as gpd
 import numpy as np
 import pyproj
 import rasterio
+import rasterio.errors
 import rasterio.warp
 from affine import Affine
 from rasterio.enums import Resampling
 
-from countylink.errors import CountylinkError, DataError
+from countylink.errors import CountylinkError, DataError, EnvironmentProblem
 from countylink.files import atomic_output
+from countylink.geo.crs import parse_crs
 
 NODATA = -9999.0
 
@@ -152,7 +154,7 @@ def open_raster(src: Any, *, assume_crs: Any = None, what: str = "input") -> tup
             raise CountylinkError(
                 f"{what} raster {ds.name} has no CRS; give it one (gdal_edit.py -a_srs) or pass its CRS explicitly"
             )
-        crs = rasterio.crs.CRS.from_user_input(assume_crs)
+        crs = rasterio.crs.CRS.from_wkt(parse_crs(assume_crs, what=f"the CRS given for {what} raster").to_wkt())
     if crs.is_geographic:
         left, bottom, right, top = ds.bounds
         if not (
@@ -276,7 +278,7 @@ def write_geotiff(
     if grid.width >= 256 and grid.height >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
     levels = [f for f in overviews if grid.width // f >= 1 and grid.height // f >= 1 and f > 1]
-    with atomic_output(target, suffix=".tif") as tmp, rasterio.open(tmp, "w", **profile) as dst:
+    with atomic_output(target, suffix=".tif", verify=verify_geotiff) as tmp, rasterio.open(tmp, "w", **profile) as dst:
         dst.write(data, 1)
         dst.update_tags(kind=surface.kind, units=surface.units, method=surface.method, **surface.tags)
         dst.set_band_description(1, f"{surface.kind} ({surface.units})")
@@ -284,6 +286,29 @@ def write_geotiff(
             dst.build_overviews(levels, Resampling.average)
             dst.update_tags(ns="rio_overview", resampling="average")
     return target
+
+
+def verify_geotiff(path: str | os.PathLike) -> None:
+    """Re-open a GeoTIFF and read every band and overview; raise if any part is missing.
+
+    GDAL may report a short write (disk nearly full) only as a warning: reading
+    the file back is what proves it is complete before it is renamed into place.
+
+    Raises
+    ------
+    EnvironmentProblem
+        The file cannot be opened or a block cannot be read.
+    """
+    try:
+        with rasterio.Env(), rasterio.open(path) as ds:
+            for band in range(1, ds.count + 1):
+                ds.read(band)
+                for factor in ds.overviews(band):
+                    ds.read(band, out_shape=(max(1, ds.height // factor), max(1, ds.width // factor)))
+    except (rasterio.errors.RasterioError, OSError) as exc:
+        raise EnvironmentProblem(
+            f"the GeoTIFF being written ({Path(path).name}) does not read back ({exc}); the disk may be full"
+        ) from None
 
 
 def read_surface(path: str | os.PathLike) -> RasterSurface:

@@ -42,13 +42,21 @@ def build_layer(name: str, **kwargs):
 
 def _indicator_table(data, indicators):
     """Data-pack indicators, plus a user's table (which wins for the same county/indicator/year)."""
+    import warnings
+
     import pandas as pd
 
-    from countylink.layers.indicators import default_indicators
+    from countylink.layers.indicators import default_indicators, replace_report
 
     base = default_indicators(data=data)
     if indicators is None:
         return base
+    replaced = replace_report(base, indicators)
+    if replaced:
+        warnings.warn(
+            f"your indicator file replaces {replaced} data-pack value(s) (same county, indicator and year)",
+            stacklevel=2,
+        )
     both = pd.concat([base, indicators], ignore_index=True)
     return both.drop_duplicates(["adcode", "indicator", "year"], keep="last")
 

@@ -72,7 +72,8 @@ def export_layer(layer: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
     Raises
     ------
     CountylinkError
-        Unknown format, or the output cannot be written.
+        Unknown format, a format the file's suffix contradicts (a GeoPackage
+        named ``.geojson``), or the output cannot be written.
     """
     p = Path(path)
     if fmt is None:
@@ -84,6 +85,14 @@ def export_layer(layer: pd.DataFrame, path: str | os.PathLike, *, fmt: str | Non
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise CountylinkError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    implied = next((f for f, sfx in FORMATS.items() if p.suffix.lower() == sfx), None)
+    if p.suffix.lower() == ".json":
+        implied = "geojson"
+    if implied is not None and implied != fmt:
+        raise CountylinkError(
+            f"{p.name} names a {implied} file but the format asked for is {fmt}; "
+            f"use the suffix {FORMATS[fmt]} or drop --format"
+        )
     is_geo = isinstance(layer, gpd.GeoDataFrame) and layer.geometry.name in layer.columns
     if fmt != "csv" and not is_geo:
         raise CountylinkError(f"this layer has no geometry; write it as csv, not {fmt}")

@@ -23,7 +23,7 @@ Readers
 * :func:`read_shandong_partial` -- the pack's Shandong figures (mostly third-party
   pages; partial-year and conflicting rows are kept out of the wide table).
 * :func:`read_indicator_csv` -- a user's own file in the long schema (the import
-  path for official figures).
+  path for official figures), strictly checked: see :mod:`.indicator_import`.
 """
 
 from __future__ import annotations
@@ -36,36 +36,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from countylink.errors import DataError
-from countylink.files import data_file
+from countylink.files import data_file, read_csv_table
 from countylink.geo.registry import county_registry, match_county_names
+from countylink.layers.indicator_import import LONG_COLUMNS, REGISTRY, _long
+from countylink.layers.indicator_import import read_indicator_csv as read_indicator_csv  # re-exported
+from countylink.layers.indicator_import import replace_report as replace_report  # re-exported
 from countylink.layers.schemas import validate_layer
 
-LONG_COLUMNS = ["adcode", "indicator", "value", "unit", "year", "source"]
-
-#: canonical indicator -> (unit, description)
-INDICATORS: dict[str, tuple[str, str]] = {
-    "gdp": ("100m yuan", "GDP (地区生产总值), 亿元"),
-    "gdp_primary": ("100m yuan", "primary sector value added (第一产业), 亿元"),
-    "gdp_secondary": ("100m yuan", "secondary sector value added (第二产业), 亿元"),
-    "gdp_tertiary": ("100m yuan", "tertiary sector value added (第三产业), 亿元"),
-    "gdp_per_capita": ("yuan", "GDP per resident (人均GDP), 元"),
-    "resident_pop": ("10k persons", "resident population (常住人口), 万人"),
-    "budget_revenue": ("100m yuan", "general public budget revenue (一般公共预算收入), 亿元"),
-    "road_km": ("km", "road length inside the county (境内公路里程), km"),
-    "expressway_km": ("km", "expressway length (高速公路里程), km"),
-    "road_freight": ("10k t", "road and waterway freight volume (公路、水路货运量), 万吨"),
-}
+#: canonical indicator -> (unit, description); ranges and unit conversions in :mod:`.indicator_import`
+INDICATORS: dict[str, tuple[str, str]] = {name: (spec.unit, spec.description) for name, spec in REGISTRY.items()}
 
 ZJ_YEARBOOK = "Zhejiang Statistical Yearbook 2025 (浙江统计年鉴2025), table {table}"
-
-
-def _long(df: pd.DataFrame) -> pd.DataFrame:
-    out = df[LONG_COLUMNS].copy()
-    out["adcode"] = out["adcode"].astype(str)
-    out["value"] = out["value"].astype(float)
-    out["year"] = out["year"].astype(int)
-    return out.reset_index(drop=True)
 
 
 def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -76,7 +57,11 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
     DataFrame
         Long form (:data:`LONG_COLUMNS`), 90 counties.
     """
-    main = pd.read_csv(data_file("economy/zhejiang_county_indicators_2024.csv", data=data), dtype={"adcode": str})
+    main = read_csv_table(
+        data_file("economy/zhejiang_county_indicators_2024.csv", data=data),
+        what="data-pack file",
+        dtype={"adcode": str},
+    )
     cols = {
         "gdp_100m_yuan": "gdp",
         "primary_100m": "gdp_primary",
@@ -114,7 +99,7 @@ def read_zhejiang_yearbook(*, data: str | os.PathLike | None = None) -> pd.DataF
 
 def _read_zj_raw_table(path: Path, columns: dict[int, str], table: str, reg: pd.DataFrame) -> pd.DataFrame:
     """Read a raw yearbook CSV (3 header rows, county names in column 0)."""
-    raw = pd.read_csv(path, header=None, skiprows=3, dtype=str)
+    raw = read_csv_table(path, what="data-pack file", header=None, skiprows=3, dtype=str)
     raw = raw[raw[0].notna() & (raw[0].str.strip() != "")]
     match = match_county_names(raw[0].str.strip(), registry=reg)
     bad = match["adcode"].isna()
@@ -158,7 +143,7 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
         Long form (:data:`LONG_COLUMNS`).
     """
     path = data_file("economy/shandong_partial/sd_county_indicators.csv", data=data)
-    raw = pd.read_csv(path, dtype=str)
+    raw = read_csv_table(path, what="data-pack file", dtype=str)
     reg = county_registry(["shandong"])
     # "青岛市黄岛区(西海岸新区)" -> drop the bracketed alias before matching
     names = raw["county_name"].str.replace(r"[\(（].*?[\)）]", "", regex=True)
@@ -195,74 +180,6 @@ def read_shandong_partial(*, data: str | os.PathLike | None = None) -> pd.DataFr
     out = _long(pd.DataFrame(rows, columns=LONG_COLUMNS))
     out.attrs["skipped"] = pd.DataFrame(skipped, columns=["county_name", "indicator", "year", "reason"])
     return out
-
-
-def read_indicator_csv(path: str | os.PathLike, *, provinces=("shandong", "zhejiang")) -> pd.DataFrame:
-    """Read a user's indicator file in the long schema.
-
-    Required columns: ``indicator``, ``value``, ``year``, ``source`` and
-    either ``adcode`` or ``name`` (optionally with ``prefecture``); ``unit``
-    defaults to the canonical unit of a known indicator.
-
-    Raises
-    ------
-    DataError
-        Missing columns, non-numeric values or years, unknown adcodes,
-        unmatched names, or the same county/indicator/year twice.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(f"indicator file not found: {p}")
-    try:
-        df = pd.read_csv(p, dtype=str)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"indicator file {p} is not a readable CSV: {exc}") from None
-    need = {"indicator", "value", "year", "source"}
-    missing = sorted(need - set(df.columns))
-    if missing or not ({"adcode", "name"} & set(df.columns)):
-        missing += [] if {"adcode", "name"} & set(df.columns) else ["adcode or name"]
-        raise DataError(f"indicator file {p}: missing column(s) {', '.join(missing)}")
-    values = pd.to_numeric(df["value"], errors="coerce")
-    bad = values.isna() & df["value"].notna() & (df["value"].str.strip() != "")
-    if bad.any():
-        rows = ", ".join(f"line {i + 2}: {df.at[i, 'value']!r}" for i in df.index[bad][:5])
-        raise DataError(f"indicator file {p}: {int(bad.sum())} non-numeric value(s) ({rows})")
-    years = pd.to_numeric(df["year"], errors="coerce")
-    if years.isna().any():
-        i = df.index[years.isna()][0]
-        raise DataError(f"indicator file {p}: year must be a whole number (line {i + 2}: {df.at[i, 'year']!r})")
-    reg = county_registry(provinces)
-    if "adcode" in df.columns and df["adcode"].notna().all():
-        codes = df["adcode"].str.strip()
-        unknown = sorted(set(codes) - set(reg["adcode"]))
-        if unknown:
-            raise DataError(f"indicator file {p}: unknown adcode(s) {', '.join(unknown[:10])}")
-    else:
-        m = match_county_names(df["name"], registry=reg, prefectures=df.get("prefecture"))
-        if m["adcode"].isna().any():
-            lost = m.loc[m["adcode"].isna(), "input_name"].tolist()
-            raise DataError(f"indicator file {p}: {len(lost)} county name(s) not matched: {', '.join(lost[:10])}")
-        codes = m["adcode"]
-    canonical = df["indicator"].str.strip().map(lambda s: INDICATORS.get(s, ("",))[0])
-    unit = df["unit"].fillna(canonical) if "unit" in df.columns else canonical
-    out = pd.DataFrame(
-        {
-            "adcode": codes,
-            "indicator": df["indicator"].str.strip(),
-            "value": values,
-            "unit": unit,
-            "year": years.astype(int),
-            "source": df["source"],
-        }
-    )
-    dup = out.duplicated(["adcode", "indicator", "year"], keep=False)
-    if dup.any():
-        d = out[dup].iloc[0]
-        raise DataError(
-            f"indicator file {p}: {int(dup.sum())} duplicated county/indicator/year rows "
-            f"(first: {d['adcode']} {d['indicator']} {d['year']})"
-        )
-    return validate_layer("indicators", _long(out.dropna(subset=["value"])), source=f"indicator file {p}:")
 
 
 def default_indicators(*, data: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 import shapely
 
 from countylink.errors import DataError, NotFoundError
+from countylink.files import read_csv_table
 from countylink.geo.crs import WGS84, haversine_m
 from countylink.geo.registry import county_registry
 from countylink.layers.schemas import validate_layer
@@ -89,10 +90,7 @@ def load_registry(programme: str | None = None, *, path: str | os.PathLike | Non
     p = Path(path)
     if not p.is_file():
         raise NotFoundError(f"registry file not found: {p}")
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"registry {p} is not a readable CSV: {exc}") from None
+    df = read_csv_table(p, what="registry", dtype=str, keep_default_na=False)
     missing = [c for c in REGISTRY_COLUMNS if c not in df.columns]
     if missing:
         raise DataError(f"registry {p}: missing column(s) {', '.join(missing)}")

@@ -656,6 +656,14 @@ ACCESS = LayerSchema(
             "share of the population within the threshold",
             pattern=True,
         ),
+        Col("population", "number", "persons", "people in the county from the population raster", required=False),
+        Col(
+            "population_coverage",
+            "number",
+            SHARE,
+            "share of the county's cells the population raster covers (0: population missing, not 0)",
+            required=False,
+        ),
         Col("unreached_share", "number", SHARE, "share of the area no target is reached from"),
         Col("small_zone_fallback", "bool", "", "county smaller than a cell: the cell under its centre is used"),
         Col("method", "text", "", "how the surface was made", allowed=RASTER_METHOD_VALUES),
@@ -689,10 +697,23 @@ INDICATORS_LONG = LayerSchema(
     (
         Col("adcode", "text", "", "6-digit county code", nullable=False, checks=(ADCODE_CHECK,)),
         Col("indicator", "text", "", "indicator name (see layers.indicators.INDICATORS)", nullable=False),
-        Col("value", "number", "", "the figure, in `unit` (missing stays missing, never 0)"),
-        Col("unit", "text", "", "unit of value (亿元 = 100m yuan, 万人 = 10k persons, km …)"),
+        Col(
+            "value",
+            "number",
+            "",
+            "the figure, in `unit` (missing stays missing, never 0; never infinite)",
+            checks=(pa.Check(lambda s: ~s.astype(float).abs().eq(float("inf")), name="finite"),),
+        ),
+        Col("unit", "text", "", "unit of value (亿元 = 100m yuan, 万人 = 10k persons, km …)", nullable=False),
         Col("year", "year", YEAR, "statistical year", nullable=False),
-        Col("source", "text", "", "where the figure comes from (table, page)"),
+        Col(
+            "source",
+            "text",
+            "",
+            "where the figure comes from (table, page); required",
+            nullable=False,
+            checks=(_matches(r".*\S.*", "not empty"),),
+        ),
     ),
 )
 

@@ -1,5 +1,8 @@
 """Travel-time surfaces as an optional image layer of the pairing maps (offline).
 
+Why one module of this size: warping, classing, colouring and placing one picture on the map are
+one georeferencing chain; split, each part would be checked only through the others.
+
 The raster step (:mod:`countylink.layers.access`) writes travel-time surfaces
 as GeoTIFF in a projected CRS (``access_stations_<code>.tif``, and
 ``access_stations_crowfly_<code>.tif`` for the crow-fly drive estimate).

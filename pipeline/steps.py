@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from countylink.pipeline.layers import RunLayers
-from countylink.pipeline.resources import RunResources
+from countylink.pipeline.resources import RoadNetwork, RunResources
 from countylink.pipeline.scope import Scope
 
 if TYPE_CHECKING:
@@ -61,6 +61,12 @@ def pair_provinces(pairs: Pairs) -> tuple[str, ...]:
     return tuple(sorted({province_key(c[:2]) for c in codes if c}))
 
 
+def _road_for(pairs: Pairs, res: RunResources) -> RoadNetwork:
+    """The road network for these pairs: the user's graph as given, else the highway network of their provinces."""
+    # a user's graph serves any pairs, so their adcodes need not name a province (tests pass foreign points)
+    return res.road_network(() if res.graph is not None else pair_provinces(pairs))
+
+
 def road_travel(pairs: Pairs, res: RunResources) -> Pairs:
     """Pairs layers with ``road_time_min``, ``road_km``, ``method``, ``road_unrouted_reason``.
 
@@ -71,7 +77,7 @@ def road_travel(pairs: Pairs, res: RunResources) -> Pairs:
     from countylink.layers.corridors import join_road_travel
     from countylink.layers.corridors import road_travel as road_travel_table
 
-    if res.road_network(pair_provinces(pairs)).routing is None:
+    if _road_for(pairs, res).routing is None:
         res.log.notes.append(
             "road: no road network; road_time_min/road_km are crow-fly estimates (method=crowfly_estimate) "
             "and no corridors layer was built"
@@ -79,7 +85,7 @@ def road_travel(pairs: Pairs, res: RunResources) -> Pairs:
     out = {}
     for programme, layer in pairs.items():
         # one network per programme's provinces: provinces far apart would be separate components
-        road = res.road_network(pair_provinces({programme: layer}))
+        road = _road_for({programme: layer}, res)
         table = road_travel_table(layer, network=road.routing, highway=road.highway)
         out[programme] = join_road_travel(layer, table)
         if road.highway:
@@ -108,7 +114,7 @@ def corridors(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> Pa
 
     out = {}
     for programme, layer in pairs.items():
-        road = res.road_network(pair_provinces({programme: layer}))
+        road = _road_for({programme: layer}, res)
         if road.routing is None:
             return {}
         res.log.progress(f"corridors: {programme}")
@@ -123,7 +129,7 @@ def isochrones(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> P
 
     out = {}
     for programme, layer in pairs.items():
-        road = res.road_network(pair_provinces({programme: layer}))
+        road = _road_for({programme: layer}, res)
         if road.routing is None:
             res.log.notes.append("isochrones: skipped, no road network")
             return {}
@@ -333,7 +339,7 @@ def cost(pairs: Pairs, counties: gpd.GeoDataFrame, res: RunResources) -> tuple[P
     for programme, layer in pairs.items():
         res.log.progress(f"cost: {programme}")
         # market access and the optimal pairing on the same road network as the pairs (crow-fly only without one)
-        road = res.road_network(pair_provinces({programme: layer}))
+        road = _road_for({programme: layer}, res)
         matrix = province_cost_matrix(
             _programme_counties(layer, counties),
             freight=freight,

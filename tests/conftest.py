@@ -184,10 +184,10 @@ def shared_rail_data(rail_data, data_dir):
 
 @pytest.fixture(scope="session")
 def main_run(data_dir, rail_data, tmp_path_factory) -> Path:
-    """Output folder of ONE ``run_pipeline`` on the default data (no road graph).
+    """Output folder of ONE ``run_pipeline`` on the default data (routed on the national highway network).
 
     For tests that only read a run's outputs; a test that needs a special run
-    (broken step, bad input, a road graph) makes its own.
+    (broken step, bad input, a full OSM road graph) makes its own.
     """
     from countylink.pipeline import run_pipeline
 

@@ -342,3 +342,31 @@ def test_national_network_connects_mainland_seats(network_cache, monkeypatch):
     net_s = many["time_s"] - many["snap_m"] / (DEFAULT_ACCESS_SPEED_KPH / 3.6)
     assert (many["method"] == Method.HIGHWAY_NETWORK).all() and net_m.max() > 3_000_000
     assert np.allclose(net_m, net_s * DEFAULT_HIGHWAY_SPEED_KPH / 3.6, rtol=1e-6, atol=1.0)
+
+
+def test_long_routes_redone_exactly_along_predecessor_trees(shandong):
+    """The exact fallback for routes beyond the packing (> ~1,300 km or 9 h) reads lengths along the trees.
+
+    Shandong's network at 10 km/h makes every route 'long'; its lengths must equal
+    NetworkX's shortest-path lengths (constant speed: fastest = shortest).
+    """
+    from countylink.accessibility.road.travel_time import _route_pairs_predecessors
+
+    net = routing_network_from_arrays(shandong, speed_kph=10.0)
+    rng = np.random.default_rng(5)
+    src, dst = rng.integers(0, net.n, 400), rng.integers(0, net.n, 400)
+    src[:50] = src[0]  # many targets in one tree: the memoised walk is reused
+    time_s, dist_m = _route_pairs_predecessors(net, src, dst, progress=False)
+    graph = nx.Graph()
+    graph.add_weighted_edges_from(zip(shandong.u.tolist(), shandong.v.tolist(), shandong.km.tolist()))
+    reached = 0
+    for s, d, t, m in zip(src, dst, time_s, dist_m):
+        try:
+            km = nx.dijkstra_path_length(graph, int(s), int(d))
+        except nx.NetworkXNoPath:
+            assert np.isnan(t) and np.isnan(m)
+            continue
+        reached += 1
+        assert m == pytest.approx(km * 1000.0, abs=0.05)
+        assert t == pytest.approx(km * 1000.0 / (10.0 / 3.6), rel=1e-9)
+    assert reached > 300

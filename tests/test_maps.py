@@ -427,7 +427,7 @@ def test_cli_map_takes_the_planners_registry_and_indicators(tmp_path, data_dir):
     shipped.head(3).to_csv(registry, index=False)
     indicators = tmp_path / "figures.csv"
     pd.DataFrame(
-        {"adcode": ["330329"], "indicator": ["gdp"], "value": [123456.0], "year": [2025], "source": ["my survey"]}
+        {"adcode": ["330329"], "indicator": ["gdp"], "value": [456.0], "year": [2025], "source": ["my survey"]}
     ).to_csv(indicators, index=False)
     out = tmp_path / "mine.html"
     args = ["map", "--programme", "zhejiang-2023", "--registry", str(registry), "--indicators", str(indicators)]
@@ -436,8 +436,8 @@ def test_cli_map_takes_the_planners_registry_and_indicators(tmp_path, data_dir):
     data = _map_data(out.read_text(encoding="utf-8"))
     assert [p["helped"] for p in data["pairs"]] == shipped["helped_adcode"].head(3).tolist()
     county = next(f["properties"] for f in data["counties"]["features"] if f["properties"]["a"] == "330329")
-    assert county["v"] == "123,456 100m yuan"
-    assert ["GDP (地区生产总值)", "123,456 100m yuan", "my survey, 2025"] in county["i"]
+    assert county["v"] == "456 100m yuan"
+    assert ["GDP (地区生产总值)", "456 100m yuan", "my survey, 2025"] in county["i"]
     bad = [
         (["--pair-metric", "gpd_ratio"], "pair metric 'gpd_ratio'"),
         (["--registry", str(registry), "--from", str(tmp_path)], "leave out --from"),

@@ -96,7 +96,7 @@ def test_run_without_a_road_network_labels_crowfly_estimates(run_context):
 def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
-    (out / "keep.txt").write_text("earlier result", encoding="utf-8")
+    (out / "summary.csv").write_text("earlier result", encoding="utf-8")  # an earlier run's output
 
     def broken(*args, **kwargs):
         raise RuntimeError("step failed")
@@ -105,8 +105,8 @@ def test_failed_run_leaves_output_untouched(tmp_path, data_dir, monkeypatch):
     monkeypatch.setattr(steps, "rail", broken)
     with pytest.raises(RuntimeError):
         run_pipeline(out_dir=out, data=data_dir)
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in out.iterdir()] == ["summary.csv"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder, no lock file
 
 
 def test_cli_run_exits_0_and_writes_the_layers(tmp_path, data_dir, monkeypatch):

@@ -101,3 +101,31 @@ def test_maxspeed_parsing_and_crowfly():
     assert est["method"][0] == "crowfly_estimate"
     with pytest.raises(DataError):
         crowfly_travel(1, 2, 3, 4, detour=0.8)
+
+
+def test_node_pass_equals_osmium_id_filter_on_liechtenstein(data_dir, monkeypatch):
+    """The bounded-memory node pass keeps exactly the nodes (ids, coordinates, tags) pyosmium's IdFilter keeps."""
+    import numpy as np
+    import osmium
+
+    from countylink.accessibility.osm import elements
+
+    src = data_dir / "osm" / "liechtenstein.osm.pbf"
+    # a small chunk so the real file crosses several chunk boundaries
+    monkeypatch.setattr(elements, "_NODE_CHUNK", 10_000)
+    refs = [
+        n.ref
+        for w in osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(osmium.filter.KeyFilter("highway"))
+        for n in w.nodes
+    ]
+    wanted = np.unique(np.array(refs, dtype=np.int64))
+    got = elements._read_wanted_nodes(src, wanted, progress=False)
+    expected = {
+        o.id: (o.location.lon, o.location.lat, {t.k: t.v for t in o.tags})
+        for o in osmium.FileProcessor(str(src), osmium.osm.NODE).with_filter(osmium.filter.IdFilter(wanted.tolist()))
+    }
+    assert len(got) == len(expected) > 10_000
+    for node in got:
+        lon, lat, tags = expected[node["id"]]
+        assert (node["lon"], node["lat"]) == (lon, lat)
+        assert node.get("tags", {}) == tags

@@ -30,7 +30,7 @@ from countylink.pipeline import RunLog, RunResources, build_layers, resolve_scop
 
 @pytest.fixture(scope="module")
 def run_layers(data_dir, tmp_path_factory):
-    """Every layer of a real run on the data pack (no road graph), as the pipeline builds them."""
+    """Every layer of a real run on the data pack (the default: routed on the national highway network)."""
     res = RunResources(data_dir=data_dir, out_dir=tmp_path_factory.mktemp("run"), log=RunLog(progress=lambda m: None))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -67,7 +67,8 @@ def routed_layers(run_layers):
 
 
 def test_every_layer_of_a_real_run_has_a_schema_and_validates(run_layers):
-    expected = {"counties", "pairs", "stations", "rail_lines", "gaps", "access", "access_helped", "cost", "assignment"}
+    expected = {"counties", "pairs", "corridors", "isochrones", "stations", "rail_lines", "gaps", "access"}
+    expected |= {"access_helped", "cost", "assignment"}
     assert {schema_for(name).name for name in run_layers} == expected
     for name, layer in run_layers.items():
         assert len(layer) > 0, name
@@ -76,7 +77,9 @@ def test_every_layer_of_a_real_run_has_a_schema_and_validates(run_layers):
     pairs = run_layers["pairs_shandong-2024"]
     for col in (PAIRS.cols.road_time_min, PAIRS.cols.method, PAIRS.cols.rail_method, PAIRS.cols.helped_gap_class):
         assert col in pairs.columns
-    assert set(pairs[PAIRS.cols.method]) <= set(METHOD_VALUES)
+    assert set(pairs[PAIRS.cols.method].dropna()) <= set(METHOD_VALUES)
+    # no method only where there is no figure: the pairs whose helper is unknown
+    assert pairs[PAIRS.cols.method].isna().equals(pairs["helper_adcode"].isna())
 
 
 def test_routed_layers_validate(routed_layers):
@@ -141,7 +144,9 @@ def test_indicator_units_are_carried_to_counties_and_pairs(tmp_path, data_dir):
         "330329,resident_pop,32.1,10k persons,2025,county bulletin\n",
         encoding="utf-8",
     )
-    user = read_indicator_csv(csv)
+    with pytest.raises(DataError, match="unknown indicator .* line 2 \\('hospital_beds'\\)"):
+        read_indicator_csv(csv)  # a name outside the registry is imported only when allowed explicitly
+    user = read_indicator_csv(csv, allow=("hospital_beds",))
     assert list(user["unit"]) == ["beds", "10k persons"]
     long = pd.concat([default_indicators(data=data_dir), user], ignore_index=True)
     counties = counties_layer(("zhejiang",), indicators=long)
@@ -159,7 +164,10 @@ def test_indicator_units_are_carried_to_counties_and_pairs(tmp_path, data_dir):
 def test_user_indicator_file_is_checked_by_its_schema(tmp_path):
     csv = tmp_path / "future.csv"
     csv.write_text("adcode,indicator,value,year,source\n330329,gdp,1,3024,typo\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"indicator file .*future.csv: column 'year' fails 'whole years"):
+    with pytest.raises(
+        DataError,
+        match=r"indicator file .*future.csv: year must be a whole number from 1949 to \d{4} on line 2 \('3024'\)",
+    ):
         read_indicator_csv(csv)
 
 

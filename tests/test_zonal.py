@@ -240,3 +240,30 @@ def test_cli_bad_input_exit_2_and_nothing_written(tmp_path, data_dir):
     res = CliRunner().invoke(main, ["access", "--data", str(data_dir), "-o", str(out)])
     assert res.exit_code == 2 and "--province" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_population_raster_covering_part_of_the_area_gives_missing_not_zero(ramp, tmp_path):
+    """A raster covering the western 1 km only: zone 2 has no population figure (NaN), not 0 people."""
+    tt, zones = ramp
+    west, south, east, north = gpd.GeoSeries([box(X0, Y0, X0 + 1_000, Y0 + 4_000)], crs=UTM).total_bounds
+    path = tmp_path / "pop_west.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=10,
+        height=40,
+        count=1,
+        dtype="float32",
+        crs=UTM,
+        transform=rasterio.transform.from_bounds(west, south, east, north, 10, 40),
+        nodata=-1,
+    ) as dst:
+        dst.write(np.full((40, 10), 5.0, dtype="float32"), 1)
+    with pytest.warns(UserWarning, match=r"covers no cell of 1 zone\(s\) .*missing, not 0.* only part of 1 zone"):
+        z = zonal_travel_time(tt, zones, population=path, thresholds=(30,))
+    assert z.loc["000001", "population_coverage"] == pytest.approx(0.2)
+    assert z.loc["000001", "population"] == pytest.approx(400 * 5.0)
+    assert z.loc["000001", "pop_share_within_30min"] == pytest.approx(1.0)  # all covered people live west
+    assert z.loc["000002", "population_coverage"] == 0.0
+    assert np.isnan(z.loc["000002", "population"]) and np.isnan(z.loc["000002", "pop_share_within_30min"])

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from countylink.errors import DataError, NotFoundError
+from countylink.files import read_csv_table
 
 #: The parameter table shipped with the package.
 PARAMETERS_PATH = Path(__file__).resolve().parents[2] / "data" / "logistics_parameters.csv"
@@ -100,10 +101,7 @@ def load_parameters(
     src = Path(path) if path is not None else PARAMETERS_PATH
     if not src.is_file():
         raise NotFoundError(f"logistics parameter table not found: {src}")
-    try:
-        table = pd.read_csv(src, dtype={"parameter": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read logistics parameter table {src}: {exc}") from exc
+    table = read_csv_table(src, what="logistics parameter table", dtype={"parameter": str})
     missing_cols = [c for c in PARAMETER_COLUMNS if c not in table.columns]
     if missing_cols:
         raise DataError(f"logistics parameter table {src.name} lacks column(s) {missing_cols}")

@@ -25,7 +25,7 @@ from countylink.accessibility.osm.features import osm_features
 from countylink.accessibility.rail.single_track import collapse_parallel_tracks
 from countylink.accessibility.rail.stations import PACK_SOURCES
 from countylink.errors import DataError
-from countylink.files import data_file
+from countylink.files import data_file, read_csv_table
 
 #: OSM ``usage`` / ``railway:traffic_mode`` values meaning freight trains run on the track
 FREIGHT_USAGE = ("freight", "industrial")
@@ -65,7 +65,7 @@ def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame
     """
     src, year = PACK_SOURCES["hsr_corridors"]
     directory = data_file("rail/hsr_corridors", data=data)
-    names = pd.read_csv(directory / "NAMES.csv", encoding="utf-8-sig")
+    names = read_csv_table(directory / "NAMES.csv", what="data-pack file")
     frames = []
     for file, zh in names.itertuples(index=False):
         if "station" in file:  # hsr_stations*.json are points, not lines

@@ -33,7 +33,7 @@ import pandas as pd
 from countylink.accessibility.rail.station_names import normalise_station_name
 from countylink.accessibility.road.crowfly import great_circle_km
 from countylink.errors import DataError, NotFoundError
-from countylink.files import data_file
+from countylink.files import data_file, read_csv_table
 
 # --------------------------------------------------------------------------- constants
 
@@ -263,10 +263,7 @@ def read_station_file(
     if p.stat().st_size == 0:
         raise DataError(f"{src}: the station file is empty")
     if p.suffix.lower() in (".csv", ".txt"):
-        try:
-            frame = pd.read_csv(p, dtype=str, encoding="utf-8-sig")
-        except pd.errors.EmptyDataError as exc:
-            raise DataError(f"{src}: the station file is empty") from exc
+        frame = read_csv_table(p, what="station file", dtype=str)
     else:
         try:
             g = gpd.read_file(p)
@@ -303,7 +300,7 @@ def read_pack_stations(*, data: str | os.PathLike | None = None) -> gpd.GeoDataF
     """The data pack's 4,761 China Railway passenger stations (WGS-84)."""
     src, year = PACK_SOURCES["passenger_stations"]
     path = data_file("rail/passenger_stations.csv", data=data)
-    frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    frame = read_csv_table(path, what="data-pack file", dtype=str)
     gdf, rep = clean_stations(frame, source=src, year=year)
     gdf.attrs["report"] = rep
     return gdf

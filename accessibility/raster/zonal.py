@@ -116,7 +116,9 @@ def zonal_travel_time(
         Indexed by ``id_col``: ``tt_mean_min``, ``tt_median_min``, ``tt_p90_min``
         (over reachable cells), ``area_share_within_{t}min``, ``unreached_share``
         (cells no target reaches: islands), ``cells``, ``small_zone_fallback``,
-        with population ``population`` and ``pop_share_within_{t}min``; and
+        with population ``population`` (NaN where the raster covers none of the
+        zone: missing, not 0), ``population_coverage`` (share of the zone's cells
+        the raster covers) and ``pop_share_within_{t}min``; and
         ``method``, ``target``, ``resolution_m``, ``source``.
     """
     if travel_time.kind != "travel_time":
@@ -134,8 +136,8 @@ def zonal_travel_time(
         pop_grid = read_to_grid(
             population, grid, resampling=Resampling.sum, assume_crs=population_crs, what="population"
         )
-        pop = np.nan_to_num(pop_grid, nan=0.0)
-        pop[pop < 0] = 0.0
+        # a cell the raster does not cover has no population figure: NaN, never 0
+        pop = np.where(pop_grid < 0, 0.0, pop_grid)
         pop_in = pop[in_zone]
     rows = []
     for k, zid in enumerate(ids, start=1):
@@ -163,13 +165,25 @@ def zonal_travel_time(
             row[f"area_share_within_{_label(t)}min"] = float((zv <= t).mean()) if n else np.nan
         row["unreached_share"] = float((~np.isfinite(zv)).mean()) if n else np.nan
         if zp is not None:
-            total = float(zp.sum())
+            known = np.isfinite(zp)
+            row["population_coverage"] = float(known.mean()) if n else np.nan
+            total = float(zp[known].sum()) if known.any() else np.nan
             row["population"] = total
             for t in th:
-                row[f"pop_share_within_{_label(t)}min"] = float(zp[zv <= t].sum() / total) if total > 0 else np.nan
+                share = zp[known & (zv <= t)].sum() / total if total > 0 else np.nan
+                row[f"pop_share_within_{_label(t)}min"] = float(share)
         rows.append(row)
     out = pd.DataFrame(rows).set_index(id_col)
     out["small_zone_fallback"] = [k in fallback for k in range(1, len(ids) + 1)]
+    if pop is not None:
+        uncovered = int((out["population_coverage"].fillna(0) == 0).sum())
+        partial = int(out["population_coverage"].between(0, 1, inclusive="neither").sum())
+        if uncovered or partial:
+            warnings.warn(
+                f"the population raster covers no cell of {uncovered} zone(s) (their population is missing, not 0) "
+                f"and only part of {partial} zone(s) (see population_coverage)",
+                stacklevel=2,
+            )
     missing = int((out["cells"] == 0).sum())
     if missing:
         warnings.warn(

@@ -789,3 +789,62 @@ def load_ordering(path: str | os.PathLike) -> np.ndarray:
             return data["ordering"]
     except (KeyError, ValueError, OSError) as exc:
         raise DataError(f"{p} is not a node ordering written by save_ordering") from exc
+
+
+@njit(cache=True)
+def tree_path_lengths(
+    pred: np.ndarray,
+    rows: np.ndarray,
+    targets: np.ndarray,
+    edge_rows: np.ndarray,
+    edge_v: np.ndarray,
+    lengths: np.ndarray,
+) -> np.ndarray:
+    """Length (m) from the root of predecessor tree ``pred[rows[i]]`` to ``targets[i]``, for every ``i``.
+
+    ``pred`` is scipy's predecessor matrix (one row per source, -9999 at the
+    root and at unreachable nodes). Each tree is walked at most once: lengths of
+    the nodes on a walked path are kept (per row) and later walks stop there, so
+    a row costs at most one step per node, however many targets share it.
+    Edge ``u -> v`` is looked up in ``u``'s slice of the sorted edge keys.
+    Why here: with the other compiled kernels of the routing engine.
+    """
+    n = pred.shape[1]
+    out = np.empty(len(rows))
+    memo = np.full(n, -1.0)
+    touched = np.empty(n, np.int64)
+    path = np.empty(n, np.int64)
+    n_touched = 0
+    current = -1
+    for i in range(len(rows)):
+        r = rows[i]
+        if r != current:
+            for k in range(n_touched):  # forget the previous tree
+                memo[touched[k]] = -1.0
+            n_touched = 0
+            current = r
+        v = targets[i]
+        depth = 0
+        while memo[v] < 0.0 and pred[r, v] >= 0:
+            path[depth] = v
+            depth += 1
+            v = pred[r, v]
+        acc = memo[v] if memo[v] >= 0.0 else 0.0  # a known node, or the root
+        if memo[v] < 0.0:
+            memo[v] = 0.0
+            touched[n_touched] = v
+            n_touched += 1
+        for k in range(depth - 1, -1, -1):
+            w = path[k]
+            u = pred[r, w]
+            best = np.inf
+            for e in range(edge_rows[u], edge_rows[u + 1]):
+                if edge_v[e] == w:
+                    best = lengths[e]
+                    break
+            acc += best
+            memo[w] = acc
+            touched[n_touched] = w
+            n_touched += 1
+        out[i] = acc
+    return out

@@ -328,6 +328,15 @@ def route_pairs(
     return time_s, dist_m
 
 
+def _edge_rows(network: RoutingNetwork) -> np.ndarray:
+    """CSR row pointer of ``edge_keys`` (sorted ``u * n + v``): node ``u``'s edges are ``[ptr[u], ptr[u + 1])``."""
+    cached = getattr(network, "_edge_rows", None)
+    if cached is None:
+        cached = np.searchsorted(network.edge_keys, np.arange(network.n + 1, dtype=np.int64) * network.n)
+        object.__setattr__(network, "_edge_rows", cached)
+    return cached
+
+
 def _route_pairs_predecessors(
     network: RoutingNetwork, src: np.ndarray, dst: np.ndarray, *, progress: bool = True, desc: str = "routing"
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -350,17 +359,18 @@ def _route_pairs_predecessors(
         t = dist[row, d]
         reach = np.isfinite(t)
         time_s[pair_idx[reach]] = t[reach]
-        # walk predecessor trees back from every destination at once
-        row, cur = row[reach], d[reach]
-        acc = np.zeros(len(cur))
+        # lengths along the predecessor trees, each tree walked once (compiled; memoised per source row)
+        by_row = np.argsort(row[reach], kind="stable")  # grouped by tree, so each tree's memo is reused
+        lengths = ch.tree_path_lengths(
+            pred,
+            row[reach][by_row],
+            d[reach][by_row],
+            _edge_rows(network),
+            network.edge_keys % network.n,
+            network.edge_lengths,
+        )
         out_idx = pair_idx[reach]
-        active = np.nonzero(pred[row, cur] >= 0)[0]
-        while len(active):
-            p = pred[row[active], cur[active]]
-            acc[active] += network.edge_lengths[_edge_lookup(network, p, cur[active])]
-            cur[active] = p
-            active = active[pred[row[active], p] >= 0]
-        dist_m[out_idx] = acc
+        dist_m[out_idx[by_row]] = lengths
         bar.update(len(chunk))
     bar.close()
     return time_s, dist_m
