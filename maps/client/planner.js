@@ -161,23 +161,26 @@ function countylinkPlanner(map, D, extra) {
       walk(layer);
     });
     labels.sort((x, y) => x._clPriority - y._clPriority);
+    // read every box in one layout pass, then write (no layout per label)
+    const boxes = labels.map(l => l.getElement().firstChild.getBoundingClientRect());
     const placed = [];
-    labels.forEach(l => {
-      const el = l.getElement();
-      el.classList.remove("cl-hidden");
-      const r = el.firstChild.getBoundingClientRect();
+    labels.forEach((l, k) => {
+      const r = boxes[k];
       const clash = placed.some(q => r.left < q.right + 2 && r.right > q.left - 2 && r.top < q.bottom + 1 && r.bottom > q.top - 1);
-      if (clash) el.classList.add("cl-hidden"); else placed.push(r);
+      l.getElement().classList.toggle("cl-hidden", clash);
+      if (!clash) placed.push(r);
     });
   }
 
   // --- layer list, legend follows what is on -------------------------------------------
+  let ready = false;  // legend and labels are laid out once after the first drawing
   function setLayer(id, on) {
     const entry = layers[id];
     if (on && !map.hasLayer(entry.layer)) map.addLayer(entry.layer);
     if (!on && map.hasLayer(entry.layer)) map.removeLayer(entry.layer);
     const box = document.querySelector(`.cl-layers input[data-layer="${id}"]`);
     if (box) box.checked = on;
+    if (!ready) return;
     renderLegend();
     declutter();
   }
@@ -298,7 +301,7 @@ function countylinkPlanner(map, D, extra) {
   L.control.scale({metric: true, imperial: false, position: "bottomleft"}).addTo(map);
   D.attributions.forEach(a => map.attributionControl.addAttribution(a));
   map.invalidateSize({animate: false});
-  const all = L.geoJSON(D.counties).getBounds();
+  const all = layers.counties.layer.getBounds();  // the counties layer already holds every polygon
   map.fitBounds(all, {paddingTopLeft: [50, 20], paddingBottomRight: [20, 30], animate: false});
   if (D.context.frame) {  // never pan or zoom out past the drawn land and sea
     const frame = L.latLngBounds(D.context.frame);
@@ -308,6 +311,9 @@ function countylinkPlanner(map, D, extra) {
     map.on("resize", limit);
   }
   Object.entries(layers).forEach(([id, {def}]) => setLayer(id, !!def.on));
+  ready = true;
+  renderLegend();
+  declutter();
   map.on("zoomend moveend", declutter);
   window.countylinkPlanner = {selectPair, setLayer, layers, declutter, findCounty};
 }
