@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from countylink.cli.options import data_option, output_option
+from countylink.cli.options import data_option, indicators_option, output_option, registry_option
 from countylink.errors import CountylinkError, NotFoundError
 
 #: --layers keys -> the RunLayers field each draws (travel_time: GeoTIFF surfaces from
@@ -37,14 +37,17 @@ def _parse_layers(text: str | None) -> tuple[set[str], bool]:
     return keys, True
 
 
-def build_map_layers(scope, data, wanted: set[str]):
-    """Counties, pairs and the wanted optional layers, built by the run's own steps."""
+def build_map_layers(scope, data, wanted: set[str], indicators=None):
+    """Counties, pairs and the wanted optional layers, built by the run's own steps.
+
+    ``indicators``: the user's long indicator table, laid over the data pack's.
+    """
     from countylink.files import data_dir
     from countylink.pipeline import RunLog, RunResources, build_layers
 
     log = RunLog(progress=lambda msg: click.echo(f"[countylink] {msg}", err=True))
     with tempfile.TemporaryDirectory(prefix="countylink-map-") as tmp:
-        res = RunResources(data_dir=data_dir(data), out_dir=Path(tmp), log=log)
+        res = RunResources(data_dir=data_dir(data), out_dir=Path(tmp), log=log, indicators=indicators)
         return build_layers(
             scope,
             res,
@@ -74,7 +77,11 @@ def build_map_layers(scope, data, wanted: set[str]):
     help="Classification scheme (mapclassify).",
 )
 @click.option("--classes", "k", type=click.IntRange(1, 9), default=5, show_default=True, help="Number of classes.")
-@click.option("--pair-metric", default="gdp_ratio", show_default=True, help="Pairs column that sets line width.")
+@click.option(
+    "--pair-metric",
+    default=None,
+    help="Numeric pairs column that sets line width, e.g. gdp_ratio (default: one width; line style shows status).",
+)
 @click.option(
     "--layers",
     "layers_text",
@@ -111,10 +118,25 @@ def build_map_layers(scope, data, wanted: set[str]):
     show_default=True,
     help="Display simplification tolerance in metres.",
 )
+@registry_option
+@indicators_option
 @data_option
 @output_option
 def map_command(
-    programmes, indicator, scheme, k, pair_metric, layers_text, run_dir, surfaces, basemap, tolerance_m, data, output
+    programmes,
+    indicator,
+    scheme,
+    k,
+    pair_metric,
+    layers_text,
+    run_dir,
+    surfaces,
+    basemap,
+    tolerance_m,
+    registry,
+    indicators,
+    data,
+    output,
 ):
     """Write an interactive pairing map (offline HTML) for one or more programmes.
 
@@ -128,12 +150,23 @@ def map_command(
 
     if not str(output).lower().endswith((".html", ".htm")):
         raise CountylinkError(f"map output must be an .html file, got {output}")
-    scope = resolve_scope(programmes=programmes, require="pairs")
+    if run_dir is not None and (registry is not None or indicators is not None):
+        raise CountylinkError(
+            "--registry and --indicators build new layers: leave out --from (or rerun 'countylink run' with them)"
+        )
+    if registry is not None and len(programmes) != 1:
+        raise CountylinkError("--registry replaces one programme's registry: give exactly one --programme")
+    scope = resolve_scope(programmes=programmes, registry=registry, require="pairs")
     programmes = scope.programmes
     wanted, explicit = _parse_layers(layers_text)
     # bad --surface files fail before the layers are built
     given = {Path(p).resolve(): as_travel_time_surface(p) for p in surfaces}
-    layers = read_run_layers(run_dir, programmes) if run_dir else build_map_layers(scope, data, wanted)
+    user_indicators = None
+    if indicators is not None:
+        from countylink.layers.indicators import read_indicator_csv
+
+        user_indicators = read_indicator_csv(indicators, provinces=scope.provinces)
+    layers = read_run_layers(run_dir, programmes) if run_dir else build_map_layers(scope, data, wanted, user_indicators)
     missing_pairs = [p for p in programmes if p not in layers.pairs]
     if missing_pairs:
         raise NotFoundError(f"no pairs layer for {', '.join(missing_pairs)}")
@@ -152,6 +185,10 @@ def map_command(
                 kwargs[name] = layer
             elif explicit:
                 raise NotFoundError(f"layer '{key}' is not available (no {name} layer)")
+    for name in ("cost", "assignment"):  # freight cost and optimal pairing of a run folder
+        found = {p: getattr(layers, name)[p] for p in programmes if p in getattr(layers, name)}
+        if found:
+            kwargs[name] = found
     if surfaces or "travel_time" in wanted:
         from countylink.maps.raster_overlay import surface_files
 

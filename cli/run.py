@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from countylink.cli.options import data_option
+from countylink.cli.options import data_option, indicators_option, registry_option
 
 
 @click.command("run")
@@ -28,7 +28,9 @@ from countylink.cli.options import data_option
     multiple=True,
     help="Limit to these programmes (default: shandong-2024 and zhejiang-2023).",
 )
-def run(out: Path, data, network, programmes) -> None:
+@registry_option
+@indicators_option
+def run(out: Path, data, network, programmes, registry, indicators) -> None:
     """Build every layer for the pairing programmes and write them to OUT.
 
     Writes GeoJSON layers, CSV tables, maps and summary.csv. Without
@@ -36,6 +38,13 @@ def run(out: Path, data, network, programmes) -> None:
     """
     from countylink.pipeline import run_pipeline
 
-    summary = run_pipeline(out_dir=out, data=data, network=network, programmes=programmes or None)
+    summary = run_pipeline(
+        out_dir=out,
+        data=data,
+        network=network,
+        programmes=programmes or None,
+        registry=registry,
+        indicators=indicators,
+    )
     click.echo(summary.to_string(index=False))
     click.echo(f"\nwrote {out}/")

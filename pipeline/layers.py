@@ -62,7 +62,7 @@ class RunLayers:
 
 
 def read_run_layers(folder: str | Path, programmes: tuple[str, ...]) -> RunLayers:
-    """The map layers a ``countylink run`` wrote into ``folder`` (counties, pairs, rail, gaps, corridors).
+    """The map layers a ``countylink run`` wrote into ``folder`` (counties, pairs, rail, gaps, corridors, freight cost).
 
     Raises
     ------
@@ -70,6 +70,7 @@ def read_run_layers(folder: str | Path, programmes: tuple[str, ...]) -> RunLayer
         If ``folder`` is missing or has no ``counties.geojson``.
     """
     import geopandas as gpd
+    import pandas as pd
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -90,6 +91,15 @@ def read_run_layers(folder: str | Path, programmes: tuple[str, ...]) -> RunLayer
         raise NotFoundError(f"{folder} has no counties.geojson (is it a countylink run folder?)")
     pairs = {p: layer for p in programmes if (layer := read(f"pairs_{p}")) is not None}
     corridors = {p: layer for p in programmes if (layer := read(f"corridors_{p}")) is not None}
+    cost = {p: layer for p in programmes if (layer := read(f"cost_{p}")) is not None}
+    assignment = {}
+    for p in programmes:
+        path = folder / f"assignment_{p}.csv"
+        if path.exists():
+            table = pd.read_csv(path, dtype=str)
+            assignment[p] = (
+                table.assign(changed=table["changed"].str.lower().eq("true")) if "changed" in table else table
+            )
     return RunLayers(
         counties=counties,
         pairs=pairs,
@@ -97,4 +107,6 @@ def read_run_layers(folder: str | Path, programmes: tuple[str, ...]) -> RunLayer
         stations=read("stations"),
         rail_lines=read("rail_lines"),
         gaps=read("gaps"),
+        cost=cost,
+        assignment=assignment,
     )

@@ -15,6 +15,7 @@ from countylink.methods import Method
 
 if TYPE_CHECKING:
     import networkx as nx
+    import pandas as pd
 
     from countylink.accessibility.road.travel_time import RoutingNetwork
     from countylink.layers.gaps import RailData
@@ -80,6 +81,9 @@ class RunResources:
     use_highways
         Route on the national highway network when no graph is given (the default);
         False gives crow-fly estimates, labelled so.
+    indicators
+        The user's own indicator table (long form, ``--indicators FILE``), laid over
+        the data pack's figures (a user's figure wins for the same county and indicator).
     """
 
     data_dir: Path
@@ -87,6 +91,7 @@ class RunResources:
     graph: nx.MultiDiGraph | None = None
     log: RunLog = field(default_factory=RunLog)
     use_highways: bool = True
+    indicators: pd.DataFrame | None = None
     _highways: dict[tuple[str, ...], RoutingNetwork] = field(default_factory=dict, repr=False)
 
     def highway_network(self, provinces: Iterable[str]) -> RoutingNetwork:

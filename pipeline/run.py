@@ -136,6 +136,8 @@ def run_pipeline(
     data: str | Path | None = None,
     network: str | None = None,
     programmes: tuple[str, ...] | None = None,
+    registry: str | Path | None = None,
+    indicators: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Run every step and write all layers into ``out_dir``.
@@ -149,6 +151,10 @@ def run_pipeline(
     (``.<name>.lock``) stops a second run into the same folder; SIGTERM/SIGHUP
     (and Ctrl-C) remove the staging folder; leftovers of a run that died
     without cleaning (a crash) are removed by the next run.
+
+    ``registry`` (a pairing registry CSV) replaces the shipped registry of the
+    one programme named; ``indicators`` (a long indicator CSV) adds the user's
+    figures over the data pack's.
 
     Returns
     -------
@@ -174,7 +180,14 @@ def run_pipeline(
     parent = out.absolute().parent
     if not parent.is_dir():
         raise CountylinkError(f"cannot create output folder {out}: {parent} is not a folder")
-    scope = resolve_scope(programmes=programmes, all_programmes=True)
+    if registry is not None and len(programmes or ()) != 1:
+        raise CountylinkError("--registry replaces one programme's registry: name that programme with --programme")
+    scope = resolve_scope(programmes=programmes, registry=registry, all_programmes=True)
+    user_indicators = None
+    if indicators is not None:
+        from countylink.layers.indicators import read_indicator_csv
+
+        user_indicators = read_indicator_csv(indicators, provinces=scope.provinces)
     with signals_unwind(), output_lock(parent / f".{out.name}.lock", what=str(out)):
         if out.is_dir() and not _is_run_folder(out):
             raise CountylinkError(
@@ -195,7 +208,7 @@ def run_pipeline(
             raise environment_problem(exc, action=f"cannot create the staging folder for {out}:") from None
         try:
             # steps that write files (maps, rasters) write into the staging folder
-            res = RunResources(data_dir=folder, out_dir=tmp, graph=graph, log=log)
+            res = RunResources(data_dir=folder, out_dir=tmp, graph=graph, log=log, indicators=user_indicators)
             layers = steps.build_layers(scope, res)
             with log.timed("maps"):
                 steps.maps(layers, res)

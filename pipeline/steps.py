@@ -26,10 +26,18 @@ Pairs = dict[str, "gpd.GeoDataFrame"]
 
 def counties(scope: Scope, res: RunResources) -> gpd.GeoDataFrame:
     """The ``counties`` layer (polygons + indicators) of the scope's provinces."""
+    import pandas as pd
+
     from countylink.layers.counties import counties_layer
+    from countylink.layers.indicators import default_indicators
 
     res.log.progress("counties: polygons + indicators")
-    return counties_layer(scope.provinces, data=res.data_dir)
+    if res.indicators is None:
+        return counties_layer(scope.provinces, data=res.data_dir)
+    res.log.progress(f"counties: {len(res.indicators)} figures of your own over the data pack's")
+    long = pd.concat([default_indicators(data=res.data_dir), res.indicators], ignore_index=True)
+    long = long.drop_duplicates(["adcode", "indicator"], keep="last").reset_index(drop=True)
+    return counties_layer(scope.provinces, indicators=long, data=res.data_dir)
 
 
 def pairs(counties: gpd.GeoDataFrame, scope: Scope, res: RunResources) -> Pairs:
@@ -351,6 +359,8 @@ def map_kwargs(layers: RunLayers, programmes: list[str]) -> dict:
     return {
         "pairs": {p: layers.pairs[p] for p in programmes if p in layers.pairs},
         "corridors": corridors or None,
+        "cost": {p: layers.cost[p] for p in programmes if p in layers.cost} or None,
+        "assignment": {p: layers.assignment[p] for p in programmes if p in layers.assignment} or None,
         **{name: layer for name, layer in optional.items() if layer is not None},
     }
 

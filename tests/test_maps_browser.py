@@ -6,13 +6,18 @@ Screenshots go to ``tests/artifacts/``.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from countylink.maps.layers import fmt_number
 from countylink.maps.pairing_map import counties_for_pairs, pairing_map, save_map
+from countylink.methods import describe
 from countylink.pipeline import RunLayers
+from countylink.pipeline.steps import map_kwargs
 
 pytestmark = pytest.mark.browser
 
@@ -37,16 +42,14 @@ def run_layers(run_context) -> RunLayers:
 
 @pytest.fixture(scope="module")
 def maps(run_layers, tmp_path_factory) -> dict[str, Path]:
-    """One map per programme and one with both, all layers, written to disk."""
+    """One map per programme and one with both, every layer the run built, as the maps step draws them."""
     folder = tmp_path_factory.mktemp("maps")
     out = {}
-    extra = {k: getattr(run_layers, k) for k in ("stations", "rail_lines", "gaps")}
-    for programme in PROGRAMMES:
-        pairs = run_layers.pairs[programme]
-        counties = counties_for_pairs(run_layers.counties, pairs)
-        out[programme] = save_map(pairing_map(counties, {programme: pairs}, **extra), folder / f"{programme}.html")
-    both = {p: run_layers.pairs[p] for p in PROGRAMMES}
-    out["both"] = save_map(pairing_map(run_layers.counties, both, **extra), folder / "both.html")
+    for key, programmes in [*((p, [p]) for p in PROGRAMMES), ("both", list(PROGRAMMES))]:
+        kwargs = map_kwargs(run_layers, programmes)
+        pairs = kwargs.pop("pairs")
+        counties = counties_for_pairs(run_layers.counties, pd.concat(list(pairs.values()), ignore_index=True))
+        out[key] = save_map(pairing_map(counties, pairs, **kwargs), folder / f"{key}.html")
     return out
 
 
@@ -65,8 +68,8 @@ def browser():
 class OfflinePage:
     """A page whose only allowed requests are file: and data: URLs (and 127.0.0.1)."""
 
-    def __init__(self, browser, path: Path):
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    def __init__(self, browser, path: Path, *, size: tuple[int, int] = (1280, 720)):
+        self.page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.page.route("**/*", self._route)
@@ -90,9 +93,51 @@ class OfflinePage:
     def close(self):
         self.page.close()
 
+    def layer(self, layer_id: str):
+        """The panel's switch of a layer (``counties``, ``gaps``, ``pairs@zhejiang-2023`` …)."""
+        return self.page.locator(f'.cl-layers input[data-layer="{layer_id}"]')
+
 
 def _drawn_pairs(layer) -> int:
     return int(layer.geometry.notna().sum())
+
+
+#: points along every path of a CSS class that are inside the viewport and what element is on top there
+COVERED_POINTS = """(cls) => {
+    const out = [];
+    for (const path of document.querySelectorAll('path.' + cls)) {
+        const n = path.getTotalLength(), m = path.getScreenCTM();
+        for (let k = 0; k < 60; k++) {
+            const p = path.getPointAtLength(n * k / 60);
+            const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
+            const top = document.elementFromPoint(x, y);
+            out.push({x, y, inside: x >= 0 && y >= 0 && x < innerWidth && y < innerHeight,
+                      covered: !!(top && top.closest('.leaflet-control, #cl-panel'))});
+        }
+    }
+    return out;
+}"""
+
+#: a point on a line of the class where that line is the element on top, or null
+TOP_POINT = """(cls) => {
+    for (const path of document.querySelectorAll('path.' + cls)) {
+        for (const f of [0.3, 0.7, 0.2, 0.8, 0.5, 0.4, 0.6]) {
+            const p = path.getPointAtLength(path.getTotalLength() * f), m = path.getScreenCTM();
+            const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
+            if (document.elementFromPoint(x, y) === path) return {x, y};
+        }
+    }
+    return null;
+}"""
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 1
+        and inner["y"] >= outer["y"] - 1
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 1
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 1
+    )
 
 
 @pytest.mark.parametrize("programme", list(PROGRAMMES))
@@ -105,37 +150,169 @@ def test_programme_map_renders_offline(browser, maps, run_layers, artifacts_dir,
         assert view.errors == []
         assert view.count("path.cl-county") == n_counties
         assert view.count("path.cl-pair") == _drawn_pairs(pairs)
-        assert view.count("textPath") == _drawn_pairs(pairs)  # one direction arrow per pair line
-        helped = pairs["helped_adcode"].nunique()
-        assert view.count("path.cl-helped") == helped
+        assert view.count(".cl-arrow") == _drawn_pairs(pairs)  # one direction arrow per pair line
+        assert view.count("path.cl-helped") == pairs["helped_adcode"].nunique()
         assert view.count("path.cl-helper") == pairs["helper_adcode"].dropna().nunique()
+        assert view.count("path.cl-gap") == pairs["helped_adcode"].nunique()  # only helped counties get a rail fill
         assert view.count("path.cl-station-hsr") > 0 and view.count("path.cl-rail-hsr") > 0
+        assert view.count("path.cl-province-line") > 0 and view.count(".cl-seat-label") > 0
+        # labels: every paired county has one, none overlaps another that is shown
+        assert view.count(".cl-label-helped") == pairs["helped_adcode"].nunique()
+        shown = view.page.evaluate(
+            "() => [...document.querySelectorAll('.cl-label:not(.cl-hidden) span')].map(e => e.getBoundingClientRect().toJSON())"
+        )
+        assert len(shown) >= pairs["helped_adcode"].nunique()
+        for i, a in enumerate(shown):
+            for b in shown[i + 1 :]:
+                assert not (
+                    a["left"] < b["right"]
+                    and b["left"] < a["right"]
+                    and a["top"] < b["bottom"]
+                    and b["top"] < a["bottom"]
+                )
         legend = view.page.inner_text("#cl-legend")
-        assert "gdp (100m yuan)" in legend and "no data" in legend and "Source (year)" in legend
+        assert "GDP (地区生产总值) — 100m yuan" in legend and "no data" in legend and "Source (year)" in legend
+        assert "confirmed" in legend or "named" in legend  # pair status in line style, explained
+        assert (
+            "km" in view.page.inner_text(".leaflet-control-scale")
+            and view.count(".leaflet-control-scale-imperial") == 0
+        )
         attribution = view.page.inner_text(".leaflet-control-attribution")
         assert "OpenStreetMap contributors" in attribution
+        headline = view.page.inner_text("#cl-headline")
+        assert re.search(
+            rf"\d+ of {pairs['helped_adcode'].nunique()} helped counties have no passenger station", headline
+        )
+        # the programme fills the map: its counties span most of the map's width or height
+        box = view.page.evaluate(
+            """() => { const b = L.featureGroup(); window.countylinkMap.eachLayer(l => { if (l.feature && l.options.className === 'cl-county') b.addLayer(l); });
+                const bb = b.getBounds(), m = window.countylinkMap;
+                const a = m.latLngToContainerPoint(bb.getNorthWest()), c = m.latLngToContainerPoint(bb.getSouthEast()), s = m.getSize();
+                return [(c.x - a.x) / s.x, (c.y - a.y) / s.y]; }"""
+        )
+        assert max(box) > 0.8, box
         view.page.screenshot(path=str(artifacts_dir / f"pairing_map_{PROGRAMMES[programme]}.png"))
     finally:
         view.close()
 
 
-def _click_first_pair_line(page) -> None:
-    """Click on the line itself (a point 30 % along the SVG path), not its bounding box."""
-    point = page.evaluate(
-        """() => {
-            for (const path of document.querySelectorAll('path.cl-pair')) {
-                for (const f of [0.3, 0.7, 0.2, 0.8]) {
-                    const p = path.getPointAtLength(path.getTotalLength() * f);
-                    const m = path.getScreenCTM();
-                    const x = p.x * m.a + p.y * m.c + m.e, y = p.x * m.b + p.y * m.d + m.f;
-                    if (document.elementFromPoint(x, y) === path) return {x, y};
-                }
-            }
-            return null;
-        }"""
-    )
-    assert point is not None, "no pair line is clickable"
-    page.mouse.click(point["x"], point["y"])
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_no_control_covers_a_paired_county(browser, maps, size):
+    view = OfflinePage(browser, maps["both"], size=size)
+    try:
+        for cls in ("cl-helped", "cl-helper"):
+            points = view.page.evaluate(COVERED_POINTS, cls)
+            assert points and all(p["inside"] for p in points), f"{cls} outline outside the window at {size}"
+            covered = [p for p in points if p["covered"]]
+            assert covered == [], f"{len(covered)} points of {cls} outlines under a control at {size}"
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()
+
+
+def test_panel_collapses_and_the_map_takes_the_room(browser, maps, artifacts_dir):
+    view = OfflinePage(browser, maps["both"], size=(1024, 768))
+    try:
+        width = "() => window.countylinkMap.getSize().x"
+        before = view.page.evaluate(width)
+        assert before <= 1024 - 250  # the panel sits beside the map, not over it
+        view.page.click("#cl-panel-toggle")
+        view.page.wait_for_timeout(100)
+        assert view.page.evaluate(width) >= 1024 - 40
+        assert not view.page.is_visible("#cl-legend") and view.page.is_visible("#cl-panel-toggle")
+        view.page.screenshot(path=str(artifacts_dir / "pairing_map_panel_collapsed.png"))
+        view.page.click("#cl-panel-toggle")
+        view.page.wait_for_timeout(100)
+        assert view.page.evaluate(width) == before and view.page.is_visible("#cl-legend")
+        assert view.errors == []
+    finally:
+        view.close()
+
+
+def test_drawing_order_holds_whatever_is_toggled(browser, maps, run_layers):
+    view = OfflinePage(browser, maps["both"])
+    try:
+        n_sd = _drawn_pairs(run_layers.pairs["shandong-2024"])
+        n_zj = _drawn_pairs(run_layers.pairs["zhejiang-2023"])
+        assert view.count("path.cl-pair") == n_sd + n_zj
+        view.layer("pairs@shandong-2024").uncheck()
+        assert view.count("path.cl-pair-shandong-2024") == 0
+        assert view.count("path.cl-pair-zhejiang-2023") == n_zj
+        # the legend follows what is on
+        assert "Pairs — Shandong 2024" not in view.page.inner_text("#cl-legend")
+        # re-add in the "wrong" order: pairs first, then the fills that used to cover them
+        for layer in ("gaps", "counties", "roles@zhejiang-2023", "corridors@zhejiang-2023"):
+            if view.layer(layer).count():
+                view.layer(layer).uncheck()
+        view.layer("pairs@shandong-2024").check()
+        for layer in ("corridors@zhejiang-2023", "roles@zhejiang-2023", "counties", "gaps"):
+            if view.layer(layer).count():
+                view.layer(layer).check()
+        assert view.count("path.cl-pair-shandong-2024") == n_sd
+        assert view.count("path.cl-gap") == sum(p["helped_adcode"].nunique() for p in run_layers.pairs.values())
+        assert "Pairs — Shandong 2024" in view.page.inner_text("#cl-legend")
+        # pairs stay above gap fills and counties: some point of a pair line is on top
+        assert view.page.evaluate(TOP_POINT, "cl-pair") is not None
+        order = view.page.evaluate(
+            """() => ['clCounties', 'clGaps', 'clOutlines', 'clCorridors', 'clRail', 'clPairs', 'clStations', 'clLabels']
+                .map(p => +getComputedStyle(window.countylinkMap.getPane(p)).zIndex)"""
+        )
+        assert order == sorted(order) and len(set(order)) == len(order)
+        for pane, cls in (("clGaps", "cl-gap"), ("clPairs", "cl-pair"), ("clCounties", "cl-county")):
+            assert view.page.evaluate(
+                f"() => [...document.querySelectorAll('path.{cls}')].every(p => p.closest('.leaflet-{pane}-pane'))"
+            )
+        view.layer("counties").uncheck()
+        assert view.count("path.cl-county") == 0
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()
+
+
+@pytest.mark.parametrize("programme", list(PROGRAMMES))
+def test_pair_list_click_zooms_highlights_and_opens_figures(browser, maps, run_layers, artifacts_dir, programme):
+    pairs = run_layers.pairs[programme]
+    row = pairs[pairs["helper_adcode"].notna()].iloc[0]
+    view = OfflinePage(browser, maps[programme], size=(1024, 768))
+    try:
+        zoom0 = view.page.evaluate("() => window.countylinkMap.getZoom()")
+        view.page.click(f'.cl-pair-item[data-pair="{row["pair_id"]}"]')
+        view.page.wait_for_selector(".leaflet-popup-content table.cl-figures", timeout=5_000)
+        view.page.wait_for_timeout(400)
+        assert view.page.evaluate("() => window.countylinkMap.getZoom()") > zoom0
+        assert view.count("path.cl-highlight-county") == 2 and view.count("path.cl-pair.cl-highlight") == 1
+        text = view.page.inner_text(".leaflet-popup-content")
+        assert f"{row['helper_name']} → {row['helped_name']}" in text
+        assert "GDP ratio" in text or pd.isna(row["gdp_ratio"])
+        assert "Road" in text and "Helped county's rail" in text
+        popup = view.page.locator(".leaflet-popup").last.bounding_box()
+        frame = view.page.locator(".folium-map").bounding_box()
+        assert _inside(popup, frame), (popup, frame)  # kept on screen, beside the panel
+        view.page.screenshot(path=str(artifacts_dir / f"pairing_map_{PROGRAMMES[programme]}_pair.png"))
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()
+
+
+def test_unknown_helper_pairs_can_be_inspected(browser, maps, run_layers):
+    pairs = run_layers.pairs["shandong-2024"]
+    unknown = pairs[pairs["helper_adcode"].isna()]
+    assert len(unknown) == 2
+    view = OfflinePage(browser, maps["shandong-2024"])
+    try:
+        for _, row in unknown.iterrows():
+            view.page.click(f'.cl-pair-item[data-pair="{row["pair_id"]}"]')
+            view.page.wait_for_function(
+                "(name) => (document.querySelector('.leaflet-popup-content') || {innerText: ''}).innerText.includes(name)",
+                arg=str(row["helped_name"]),
+                timeout=5_000,
+            )
+            text = view.page.inner_text(".leaflet-popup-content")
+            assert f"helper unknown → {row['helped_name']}" in text and "inferred" in text
+            assert view.count("path.cl-highlight-county") == 1
+        assert view.errors == []
+    finally:
+        view.close()
 
 
 def test_clicking_a_pair_line_opens_its_figures(browser, maps, run_layers, artifacts_dir):
@@ -143,42 +320,92 @@ def test_clicking_a_pair_line_opens_its_figures(browser, maps, run_layers, artif
     view = OfflinePage(browser, maps["zhejiang-2023"])
     try:
         assert view.count(".leaflet-popup") == 0
-        _click_first_pair_line(view.page)
-        view.page.wait_for_selector(".leaflet-popup-content table.cl-pair-figures", timeout=5_000)
+        point = view.page.evaluate(TOP_POINT, "cl-pair")
+        assert point is not None, "no pair line is clickable"
+        view.page.mouse.click(point["x"], point["y"])
+        view.page.wait_for_selector(".leaflet-popup-content table.cl-figures", timeout=5_000)
         text = view.page.inner_text(".leaflet-popup-content")
         shown = [r for _, r in pairs.iterrows() if f"{r['helper_name']} → {r['helped_name']}" in text]
         assert len(shown) == 1, text
         row = shown[0]
-        assert "GDP ratio" in text and f"{row['gdp_ratio']:g}" in text
-        assert "Road time" in text and f"method: {row['method']}" in text
-        assert f"{row['helper_gap_class']}" in text and f"{row['helped_gap_class']}" in text
+        assert "GDP ratio" in text and f"×{fmt_number(row['gdp_ratio'])}" in text
+        assert describe(row["method"]) in text and row["method"] not in text  # method in words
         view.page.wait_for_timeout(600)  # popup fade-in and auto-pan
+        popup = view.page.locator(".leaflet-popup").last.bounding_box()
+        assert _inside(popup, view.page.locator(".folium-map").bounding_box())
         view.page.screenshot(path=str(artifacts_dir / "pairing_map_zhejiang_popup.png"))
         assert view.errors == [] and view.blocked == []
     finally:
         view.close()
 
 
-def test_layer_control_toggles_layers(browser, maps, run_layers):
-    view = OfflinePage(browser, maps["both"])
+def test_county_search_and_click_show_role_partner_and_figures(browser, maps, run_layers):
+    pairs = run_layers.pairs["shandong-2024"]
+    row = pairs[pairs["helped_name"] == "山亭区"].iloc[0]
+    view = OfflinePage(browser, maps["both"], size=(1024, 768))
     try:
-        n_sd = _drawn_pairs(run_layers.pairs["shandong-2024"])
-        n_zj = _drawn_pairs(run_layers.pairs["zhejiang-2023"])
-        assert view.count("path.cl-pair") == n_sd + n_zj
-        assert view.count("path.cl-county") == len(run_layers.counties)
-        control = view.page.locator(".leaflet-control-layers-overlays label")
-        sd_pairs = control.filter(has_text="Pairs — Shandong 2024").locator("input")
-        sd_pairs.uncheck()
-        assert view.count("path.cl-pair-shandong-2024") == 0
-        assert view.count("path.cl-pair-zhejiang-2023") == n_zj
-        sd_pairs.check()
-        assert view.count("path.cl-pair-shandong-2024") == n_sd
-        # the rail-gap layer starts hidden and appears on demand
-        assert view.count("path.cl-gap") == 0
-        control.filter(has_text="Rail gap classes").locator("input").check()
-        assert view.count("path.cl-gap") == len(run_layers.gaps)
-        control.filter(has_text="Counties — gdp").locator("input").uncheck()
-        assert view.count("path.cl-county") == 0
+        view.page.fill("#cl-search", "山亭区")
+        view.page.press("#cl-search", "Enter")
+        view.page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+        text = view.page.inner_text(".leaflet-popup-content")
+        assert "山亭区" in text and f"Helped by\t{row['helper_name']}" in text
+        assert "GDP (地区生产总值)" in text or "Role" in text
+        assert view.count("path.cl-highlight-county") == 1
+        popup = view.page.locator(".leaflet-popup").last.bounding_box()
+        assert _inside(popup, view.page.locator(".folium-map").bounding_box())
+        # the county tooltip wraps instead of running 1,228 px on one line
+        view.page.keyboard.press("Escape")
+        view.page.evaluate("() => window.countylinkMap.closePopup()")
+        centre = view.page.evaluate(
+            """() => { const b = document.querySelector('path.cl-highlight-county').getBoundingClientRect();
+                       return {x: b.left + b.width / 2, y: b.top + b.height / 2}; }"""
+        )
+        view.page.mouse.move(centre["x"], centre["y"])
+        view.page.wait_for_selector(".leaflet-tooltip", timeout=3_000)
+        tip = view.page.locator(".leaflet-tooltip").bounding_box()
+        assert tip["width"] <= 260
         assert view.errors == [] and view.blocked == []
     finally:
         view.close()
+
+
+@pytest.mark.parametrize("programme", list(PROGRAMMES))
+def test_gap_view(browser, maps, run_layers, artifacts_dir, programme):
+    """Rail gaps on their own: helped counties by rail class, line and km to the nearest station."""
+    view = OfflinePage(browser, maps[programme])
+    try:
+        for layer in (f"pairs@{programme}", f"corridors@{programme}", "counties"):
+            if view.layer(layer).count():
+                view.layer(layer).uncheck()
+        n_links = view.count("path.cl-gap-link")
+        assert n_links > 0 and view.count(".cl-distance-label") == n_links
+        legend = view.page.inner_text("#cl-legend")
+        assert "Rail in the helped counties" in legend and "GDP" not in legend
+        assert "incomplete" in view.page.inner_text("#cl-notes")
+        view.page.screenshot(path=str(artifacts_dir / f"pairing_map_{PROGRAMMES[programme]}_gaps.png"))
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()
+
+
+def test_online_base_map_stays_quiet_offline(browser, run_layers, tmp_path):
+    """--basemap osm on a machine without network: no request, no console error, the panel says why."""
+    pairs = run_layers.pairs["zhejiang-2023"]
+    path = save_map(
+        pairing_map(counties_for_pairs(run_layers.counties, pairs), pairs, basemap="osm"), tmp_path / "osm.html"
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_offline(True)
+    page = context.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("() => window.countylinkMap !== undefined", timeout=20_000)
+        page.wait_for_timeout(500)
+        assert requests == [] and errors == []
+        assert "Offline" in page.inner_text("#cl-tiles-note")
+        assert not page.locator('.cl-layers input[data-layer="tiles"]').is_checked()
+    finally:
+        context.close()

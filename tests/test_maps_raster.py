@@ -353,7 +353,7 @@ def test_cli_map_takes_surfaces_from_files_and_run_folders(run, tmp_path):
 def test_surface_layer_is_hidden_then_drawn_in_the_browser(browser, run, artifacts_dir):  # noqa: F811
     view = OfflinePage(browser, _file(run, "map_all.html"))
     try:
-        control = view.page.locator(".leaflet-control-layers-overlays label")
+        control = view.page.locator(".cl-layers label")
         crowfly = control.filter(has_text="Travel time to passenger station — crow-fly drive estimate").locator("input")
         walking = control.filter(has_text="Travel time to passenger station — walking, off-road only").locator("input")
         assert crowfly.count() == 1 and walking.count() == 1
