@@ -36,7 +36,7 @@ def _strip_admin_suffix(name: str, known: set[str]) -> str | None:
 
 
 def _county_became_city(name: str, known: set[str]) -> str | None:
-    # county-to-city upgrades renamed stations: '沙湾县' (timetable ~2021) -> '沙湾市'
+    # county-to-city upgrades renamed stations: '沙湾县' (timetable ~2020) -> '沙湾市'
     if name.endswith("县") and name[:-1] + "市" in known:
         return name[:-1] + "市"
     return None
