@@ -313,12 +313,19 @@ def _nodes_in_region(lon: np.ndarray, lat: np.ndarray, provinces: tuple[str, ...
     return keep
 
 
-def subset_network(arrays: NetworkArrays, keep: np.ndarray, *, region: str) -> NetworkArrays:
-    """The sub-network on nodes where ``keep`` is true (edges with both ends kept), renumbered."""
+def subset_network(
+    arrays: NetworkArrays, keep: np.ndarray, *, region: str, keep_edges: np.ndarray | None = None
+) -> NetworkArrays:
+    """The sub-network on nodes where ``keep`` is true (edges with both ends kept), renumbered.
+
+    ``keep_edges`` (one flag per edge) keeps only those of the edges as well.
+    """
     keep = np.asarray(keep, dtype=bool)
     new_index = np.full(arrays.n_nodes, -1, dtype=np.int64)
     new_index[keep] = np.arange(int(keep.sum()))
     edge = keep[arrays.u] & keep[arrays.v]
+    if keep_edges is not None:
+        edge &= np.asarray(keep_edges, dtype=bool)
     return NetworkArrays(
         source=arrays.source,
         region=region,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -34,6 +34,7 @@ from countylink.accessibility.osm.scgraph_data import (
     NetworkArrays,
     extract_network,
     network_edges_frame,
+    subset_network,
 )
 from countylink.accessibility.road.highways import point_connectivity, routing_network_from_arrays
 from countylink.accessibility.road.travel_time import RoutingNetwork, points_frame, travel_time_matrix
@@ -214,18 +215,7 @@ def edge_subnetwork(arrays: NetworkArrays, keep_edges: np.ndarray, *, region: st
     used = np.zeros(arrays.n_nodes, dtype=bool)
     used[arrays.u[keep_edges]] = True
     used[arrays.v[keep_edges]] = True
-    new_index = np.full(arrays.n_nodes, -1, dtype=np.int64)
-    new_index[used] = np.arange(int(used.sum()))
-    return replace(
-        arrays,
-        region=region or arrays.region,
-        lon=arrays.lon[used],
-        lat=arrays.lat[used],
-        node_id=arrays.node_id[used],
-        u=new_index[arrays.u[keep_edges]].astype(np.int32),
-        v=new_index[arrays.v[keep_edges]].astype(np.int32),
-        km=arrays.km[keep_edges],
-    )
+    return subset_network(arrays, used, region=region or arrays.region, keep_edges=keep_edges)
 
 
 class TrackDistance:
