@@ -409,3 +409,33 @@ def test_online_base_map_stays_quiet_offline(browser, run_layers, tmp_path):
         assert not page.locator('.cl-layers input[data-layer="tiles"]').is_checked()
     finally:
         context.close()
+
+
+def test_default_run_map_draws_routed_corridors_with_popups(browser, main_run, artifacts_dir):
+    """The default run's own map (routed on the national highway network): corridors drawn, clickable, explained."""
+    import geopandas as gpd
+
+    corridors = gpd.read_file(main_run / "corridors_zhejiang-2023.geojson")
+    # every Zhejiang pair the network connects is drawn (玉环 is an island in it: no corridor invented)
+    view = OfflinePage(browser, main_run / "map_zhejiang-2023.html")
+    try:
+        assert view.count("path.cl-corridor") == int(corridors.geometry.notna().sum()) >= 17
+        point = view.page.evaluate(TOP_POINT, "cl-corridor")
+        if point is None:  # pair arcs lie above the corridors: switch them off to reach one
+            view.layer("pairs@zhejiang-2023").uncheck()
+            point = view.page.evaluate(TOP_POINT, "cl-corridor")
+        assert point is not None, "no corridor is clickable"
+        view.page.mouse.click(point["x"], point["y"])
+        view.page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+        text = view.page.inner_text(".leaflet-popup-content")
+        assert "Road corridor" in text and "Counties crossed" in text, text
+        assert describe("highway_network") in text
+        tooltip = view.page.locator(".leaflet-tooltip").last.bounding_box()
+        assert tooltip is None or tooltip["width"] > 120  # one line of words, not one word per line
+        names = {f"{a} → {b}" for a, b in zip(corridors["helper_name"], corridors["helped_name"])}
+        assert any(name in text for name in names), text
+        view.page.wait_for_timeout(600)  # popup fade-in
+        view.page.screenshot(path=str(artifacts_dir / "pairing_map_zhejiang_corridor.png"))
+        assert view.errors == [] and view.blocked == []
+    finally:
+        view.close()

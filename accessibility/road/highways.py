@@ -481,6 +481,8 @@ def highway_corridors(
     d = points_frame(destinations, "destinations")
     idx = np.arange(len(o))
     out["unrouted_reason"] = _pair_reasons(network, o, d, idx, idx, max_snap_m=max_snap_m)
+    # no route, no figure: nothing to label as routed
+    out.loc[out["unrouted_reason"].ne("") & out["time_s"].isna(), "method"] = None
     return out
 
 
