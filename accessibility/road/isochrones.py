@@ -73,7 +73,12 @@ def _reach_lines(network: RoutingNetwork, arrival: np.ndarray, limit_s: float) -
         x1 = x0 + frac * (network.x[v[part]] - x0)
         y1 = y0 + frac * (network.y[v[part]] - y0)
         lines += shapely.linestrings(np.stack([np.column_stack([x0, y0]), np.column_stack([x1, y1])], axis=1)).tolist()
-    reached = np.nonzero(arrival <= limit_s)[0]
+    # reached nodes off every drawn edge (e.g. an isolated start node); the others lie on a line already,
+    # and buffering them too cost a third of the union's time
+    on_line = np.zeros(network.n, dtype=bool)
+    on_line[u[full | part]] = True
+    on_line[v[full]] = True
+    reached = np.nonzero((arrival <= limit_s) & ~on_line)[0]
     lines += shapely.points(network.x[reached], network.y[reached]).tolist()
     return lines
 
