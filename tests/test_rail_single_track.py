@@ -33,3 +33,18 @@ def test_corridor_layer_and_county_lengths_use_the_route(data_dir):
     for code in ("370405", "370404"):
         assert 3 < per_county.at[code, "hsr_line_km"] < 8
         assert per_county.at[code, "freight_line_km"] == 0
+
+
+def test_collapsed_corridors_are_cached_by_file_content(data_dir, tmp_path, monkeypatch):
+    """The second read takes the single-track lines from the cache, equal to the computed ones."""
+    monkeypatch.setenv("COUNTYLINK_CACHE", str(tmp_path))
+    first = rl.read_corridors(data=data_dir)
+    cached = sorted((tmp_path / "rail").glob("single_track_*_v*.wkb"))
+    assert len(cached) == len(first)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("collapsed again despite the cache")
+
+    monkeypatch.setattr(rl, "collapse_parallel_tracks", fail)
+    second = rl.read_corridors(data=data_dir)
+    assert second.geometry.geom_equals_exact(first.geometry, tolerance=0).all()

@@ -19,18 +19,21 @@ both. OSM users get ``usage``/``service``/``highspeed`` tags, and
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from countylink.accessibility.osm.features import osm_features
 from countylink.accessibility.rail.single_track import collapse_parallel_tracks
 from countylink.accessibility.rail.stations import PACK_SOURCES
 from countylink.accessibility.rail.tracks import TRACKS_SOURCE, TRACKS_YEAR
-from countylink.errors import DataError
-from countylink.files import data_file, read_csv_table
+from countylink.errors import CountylinkError, DataError
+from countylink.files import atomic_output, cache_dir, data_file, read_csv_table
 
 #: OSM ``usage`` / ``railway:traffic_mode`` values meaning freight trains run on the track
 FREIGHT_USAGE = ("freight", "industrial")
@@ -61,6 +64,34 @@ def read_trunk_lines(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFra
     return _schema(gdf)
 
 
+#: bump when collapse_parallel_tracks changes its output (invalidates the cached single-track lines)
+COLLAPSE_VERSION = 1
+
+
+def _single_track(path: Path, lines: gpd.GeoSeries) -> shapely.Geometry:
+    """The corridor file's tracks collapsed into one line, cached by the file's content.
+
+    Why a cache: collapsing the pack's corridors costs about 5 s on every run
+    and their files never change; a cache that cannot be written is skipped.
+    """
+    key = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+    try:
+        target = cache_dir() / "rail" / f"single_track_{key}_v{COLLAPSE_VERSION}.wkb"
+        if target.exists():
+            return shapely.from_wkb(target.read_bytes())
+    except (OSError, CountylinkError, shapely.errors.GEOSException):
+        target = None
+    geom = collapse_parallel_tracks(lines.union_all(), crs=lines.crs or "EPSG:4326")
+    if target is not None:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(target) as tmp:
+                tmp.write_bytes(shapely.to_wkb(geom))
+        except (OSError, CountylinkError):
+            pass  # no cache this time; the result stands
+    return geom
+
+
 def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
     """The pack's 13 OSM-derived trunk corridors (``hsr_corridors/*.json`` + ``NAMES.csv``).
 
@@ -87,7 +118,7 @@ def read_corridors(*, data: str | os.PathLike | None = None) -> gpd.GeoDataFrame
             gpd.GeoDataFrame(
                 {"line_name": [zh], "kind": ["corridor"], "highspeed": ["高铁" in zh or "高速" in zh]},
                 # the file holds both tracks ~5 m apart: keep one so lengths are route lengths
-                geometry=[collapse_parallel_tracks(g.geometry.union_all(), crs=g.crs or "EPSG:4326")],
+                geometry=[_single_track(path, g.geometry)],
                 crs=g.crs or "EPSG:4326",
             ).to_crs("EPSG:4326")
         )
