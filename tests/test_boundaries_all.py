@@ -85,3 +85,19 @@ def test_cli_build_all_uses_the_cache(national, tmp_path):
     assert len(gpd.read_parquet(copy)) == len(gpd.read_parquet(national))
     bad = CliRunner().invoke(main, ["boundaries", "build", "--all", "--province", "henan"])
     assert bad.exit_code == 2
+
+
+def test_province_outlines_cached_equal_to_parsed(tmp_path, monkeypatch):
+    """All provinces' outlines are cached once; a later call reads them back, equal to parsing the files."""
+    monkeypatch.setenv("COUNTYLINK_CACHE", str(tmp_path))
+    first = boundaries.province_outlines(("zhejiang", "shandong"))
+    assert list(first["province"]) == ["shandong", "zhejiang"]
+    assert len(list((tmp_path / "boundaries").glob("provinces_all_*.parquet"))) == 1
+    direct = boundaries._build_province_outlines(("zhejiang",))
+
+    def parse_again(keys):
+        raise AssertionError("outlines parsed again despite the cache")
+
+    monkeypatch.setattr(boundaries, "_build_province_outlines", parse_again)
+    again = boundaries.province_outlines("zhejiang")
+    assert again.geometry.iloc[0].equals_exact(direct.geometry.iloc[0], tolerance=0)
