@@ -18,8 +18,11 @@ function countylinkPlanner(map, D, extra) {
   const byCode = {};
   D.counties.features.forEach(f => { byCode[f.properties.a] = f; });
   const panelWidth = () => document.getElementById("cl-panel").getBoundingClientRect().width;
-  const popupOpts = () => ({maxWidth: Math.min(380, map.getSize().x - 70), minWidth: Math.min(240, map.getSize().x - 90),
-    autoPanPaddingTopLeft: [50, 20], autoPanPaddingBottomRight: [20, 30]});
+  // one options object per map size: asking the map's size for every feature forced a layout each time
+  let popupCache = null;
+  map.on("resize", () => { popupCache = null; });
+  const popupOpts = () => popupCache || (popupCache = {maxWidth: Math.min(380, map.getSize().x - 70),
+    minWidth: Math.min(240, map.getSize().x - 90), autoPanPaddingTopLeft: [50, 20], autoPanPaddingBottomRight: [20, 30]});
   const table = rows => "<table class='cl-figures'>" + rows.map(r => `<tr><th>${r[0]}</th><td>${r[1]}</td></tr>`).join("") + "</table>";
 
   // --- roles: which pairs each county is in ---------------------------------------------
