@@ -566,19 +566,16 @@ def _pairwise(src, tgt, f_off, f_head, f_w, b_off, b_head, b_w):
 
 
 @njit(cache=True)
-def _matrix_block(packed, inv_s, inv_d, o_snap, d_snap, speed, vmax, len_scale, max_ms, block):
-    """Fill a travel-time result block in one pass; returns (unreachable pairs, risky pairs).
+def _matrix_block(packed, inv_s, inv_d, o_snap, d_snap, speed, block):
+    """Fill a travel-time result block in one pass; returns the number of unreachable pairs.
 
     ``block`` is ``(3, len(o_snap) * len(d_snap))``: time with access legs, length with
     snap distances, snap distance, origins major. ``inv_s``/``inv_d`` map each point
     to its row/column of ``packed`` (-1: not snapped). The float operations are those
-    of :mod:`~countylink.accessibility.road.travel_time` so both give the same bits;
-    a route the Dijkstra engine would redo exactly (packing overflow risk) is counted
-    as risky so the caller can take that path instead.
+    of :mod:`~countylink.accessibility.road.travel_time` so both give the same bits.
     """
     n_d = d_snap.shape[0]
     unreachable = 0
-    risky = 0
     for i in range(o_snap.shape[0]):
         row = inv_s[i]
         for j in range(n_d):
@@ -594,13 +591,10 @@ def _matrix_block(packed, inv_s, inv_d, o_snap, d_snap, speed, vmax, len_scale, 
                 else:
                     t = np.float64(p >> 32) / 1000.0
                     d = np.float64(p & 0xFFFFFFFF) * 0.01
-                    ms_all = t * 1000.0
-                    if ms_all * vmax + 10_000.0 >= len_scale or ms_all >= max_ms / 2:
-                        risky += 1
             block[0, k] = t + snap / speed
             block[1, k] = d + snap
             block[2, k] = snap
-    return unreachable, risky
+    return unreachable
 
 
 # --------------------------------------------------------------------------- public API
@@ -649,14 +643,11 @@ class ContractionHierarchy:
         d_snap: np.ndarray,
         *,
         speed: float,
-        vmax: float,
-        len_scale: float,
-        max_ms: float,
-    ) -> tuple[np.ndarray, int, int]:
+    ) -> tuple[np.ndarray, int]:
         """Travel-time matrix block straight from the many-to-many distances (see :func:`_matrix_block`).
 
         ``o_node``/``d_node`` are snapped node indices (-1: not snapped). Returns the
-        ``(3, len(o_node) * len(d_node))`` block, the unreachable and the risky pair counts.
+        ``(3, len(o_node) * len(d_node))`` block and the number of unreachable pairs.
         """
         ok_s, ok_d = o_node >= 0, d_node >= 0
         sources, inv_s = np.unique(o_node[ok_s], return_inverse=True)
@@ -671,10 +662,8 @@ class ContractionHierarchy:
         block = np.empty((3, len(o_node) * len(d_node)))
         o_snap = np.ascontiguousarray(o_snap, dtype=float)
         d_snap = np.ascontiguousarray(d_snap, dtype=float)
-        unreachable, risky = _matrix_block(
-            packed, row, col, o_snap, d_snap, float(speed), float(vmax), float(len_scale), float(max_ms), block
-        )
-        return block, int(unreachable), int(risky)
+        unreachable = _matrix_block(packed, row, col, o_snap, d_snap, float(speed), block)
+        return block, int(unreachable)
 
     def pairwise(self, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Packed shortest distance of each pair ``sources[i] → targets[i]``; :data:`INF` if unreachable."""

@@ -612,14 +612,8 @@ def _result(
     if not pairs:
         engine = _resolve_engine(network, engine, len(np.unique(o_node[o_node >= 0])))
     if not pairs and engine == "ch":
-        # the whole table in one compiled pass over the pairs, unless a route needs the exact redo
-        packed = _packed_weights(network)
-        assert packed is not None  # _resolve_engine picks "ch" only with an exact packing
-        _, vmax = packed
-        # no route is 'risky' for the hierarchy (int64 packing): infinite limits
-        block, unreachable, _ = hierarchy(network).result_block(
-            o_node, d_node, o_snap, d_snap, speed=speed, vmax=vmax, len_scale=np.inf, max_ms=np.inf
-        )
+        # the whole table in one compiled pass over the pairs (the int64 packing needs no redo)
+        block, unreachable = hierarchy(network).result_block(o_node, d_node, o_snap, d_snap, speed=speed)
         oi = di = None
     if block is None:
         if pairs:
